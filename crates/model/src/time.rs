@@ -1,0 +1,109 @@
+use std::fmt;
+
+/// A capture timestamp in nanoseconds since 1970-01-01T00:00:00Z.
+///
+/// Nanoseconds because pcapng and nanosecond pcap carry them; `u64` because captures before
+/// 1970 do not exist and the range reaches year 2554.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(pub u64);
+
+impl Timestamp {
+    pub const fn from_secs_nanos(secs: u64, nanos: u64) -> Timestamp {
+        Timestamp(secs.saturating_mul(1_000_000_000).saturating_add(nanos))
+    }
+
+    pub const fn as_nanos(self) -> u64 {
+        self.0
+    }
+
+    pub const fn secs(self) -> u64 {
+        self.0 / 1_000_000_000
+    }
+
+    pub const fn subsec_nanos(self) -> u64 {
+        self.0 % 1_000_000_000
+    }
+
+    /// Seconds as a float, for durations and rates shown to people (not for keys).
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1e9
+    }
+
+    pub const fn saturating_sub(self, other: Timestamp) -> u64 {
+        self.0.saturating_sub(other.0)
+    }
+
+    /// RFC 3339 in UTC with nanoseconds, e.g. `2026-01-01T00:00:00.000000000Z`.
+    ///
+    /// Written out by hand (civil-from-days, H. Hinnant's algorithm) to avoid a date crate for
+    /// one conversion, and fixed-width so that JSON output is byte-stable.
+    pub fn to_rfc3339(self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.secs();
+        let days = secs / 86_400;
+        let rem = secs % 86_400;
+        let (year, month, day) = civil_from_days(days);
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:09}Z",
+            rem / 3600,
+            (rem % 3600) / 60,
+            rem % 60,
+            self.subsec_nanos()
+        )
+    }
+}
+
+/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_formats_as_1970() {
+        assert_eq!(Timestamp(0).to_string(), "1970-01-01T00:00:00.000000000Z");
+    }
+
+    #[test]
+    fn known_dates_format_correctly() {
+        // 2026-01-01T00:00:00Z
+        assert_eq!(
+            Timestamp::from_secs_nanos(1_767_225_600, 5).to_string(),
+            "2026-01-01T00:00:00.000000005Z"
+        );
+        // Leap day 2024-02-29T12:34:56Z
+        assert_eq!(
+            Timestamp::from_secs_nanos(1_709_210_096, 123_456_789).to_string(),
+            "2024-02-29T12:34:56.123456789Z"
+        );
+        // 2000-03-01 (the century leap year edge)
+        assert_eq!(
+            Timestamp::from_secs_nanos(951_868_800, 0).to_string(),
+            "2000-03-01T00:00:00.000000000Z"
+        );
+    }
+}
