@@ -1,1 +1,326 @@
-fn main() {}
+//! The `zonewarden` command: a thin layer of argument parsing and output over the library
+//! crates. Exit codes: 0 all inputs read; 1 some input unreadable or damaged (the rest was still
+//! processed and reported) or the output could not be written; 2 usage error.
+
+mod bench;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use zonewarden_capture::expand_inputs;
+use zonewarden_engine::{Observer, ScanOptions, ScanReport};
+use zonewarden_flow::FlowConfig;
+use zonewarden_generator::{parse_size, write_pcap, PlantSpec};
+use zonewarden_report::{write_json, write_text, JsonlWriter};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "zonewarden",
+    version,
+    about = "Passive OT network analysis for IEC 62443: see every device, segment, assess, detect"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Read captures and report packets, flows, hosts and decode anomalies.
+    Scan(ScanArgs),
+    /// Write a realistic, deterministic plant capture (for demos and benchmarks).
+    Generate(GenerateArgs),
+    /// Generate a sample plant capture and scan it: the quickest look at zonewarden.
+    Demo {
+        /// Where to write the sample capture (default: a folder in the system temp directory).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Measure throughput and peak memory on a capture, against tshark when it is installed.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    Text,
+    Json,
+    Jsonl,
+}
+
+#[derive(clap::Args, Debug)]
+struct ScanArgs {
+    /// Capture files (pcap, pcapng; gzip or zstd compressed), directories, or - for stdin.
+    #[arg(required = true, value_name = "CAPTURE")]
+    captures: Vec<PathBuf>,
+    /// Output format: text for people, json (one document) or jsonl (streamed records).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+    /// Rows in each table of the text report.
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+    /// Worker threads (0: one per core). Flows are sharded by a symmetric address hash.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// TCP idle timeout in seconds of capture time.
+    #[arg(long, default_value_t = FlowConfig::default().tcp_idle_secs)]
+    tcp_timeout: u64,
+    /// UDP idle timeout in seconds of capture time.
+    #[arg(long, default_value_t = FlowConfig::default().udp_idle_secs)]
+    udp_timeout: u64,
+    /// Never draw a progress bar.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct GenerateArgs {
+    /// Output file, or - for stdout.
+    #[arg(long, short, default_value = "plant.pcap")]
+    out: PathBuf,
+    #[arg(long, default_value_t = PlantSpec::default().plcs)]
+    plcs: u32,
+    #[arg(long, default_value_t = PlantSpec::default().hmis)]
+    hmis: u32,
+    /// Engineering workstations.
+    #[arg(long, default_value_t = PlantSpec::default().engineering_stations)]
+    ews: u32,
+    #[arg(long, default_value_t = PlantSpec::default().it_hosts)]
+    it_hosts: u32,
+    /// Seconds of capture time (default 60 unless --size is given).
+    #[arg(long)]
+    duration: Option<f64>,
+    /// Stop at about this file size: 500k, 64M, 1G.
+    #[arg(long, value_parser = parse_size)]
+    size: Option<u64>,
+    #[arg(long, default_value_t = PlantSpec::default().seed)]
+    seed: u64,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ZONEWARDEN_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let result = match cli.command {
+        Command::Scan(args) => scan_command(&args),
+        Command::Generate(args) => generate_command(&args).map(|()| ExitCode::SUCCESS),
+        Command::Demo { out } => demo_command(out),
+        Command::Bench(args) => bench::run(&args).map(|()| ExitCode::SUCCESS),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("zonewarden: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn scan_options(args: &ScanArgs) -> ScanOptions {
+    let threads = if args.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        args.threads
+    };
+    ScanOptions {
+        flow: FlowConfig {
+            tcp_idle_secs: args.tcp_timeout,
+            udp_idle_secs: args.udp_timeout,
+            ..FlowConfig::default()
+        },
+        threads,
+        keep_flows: args.format != OutputFormat::Jsonl,
+        ..ScanOptions::default()
+    }
+}
+
+fn scan_command(args: &ScanArgs) -> Result<ExitCode> {
+    let inputs = expand_inputs(&args.captures);
+    let options = scan_options(args);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let show_progress = !args.no_progress && std::io::stderr().is_terminal();
+    let total: u64 = inputs
+        .inputs
+        .iter()
+        .filter_map(|i| std::fs::metadata(&i.path).ok().map(|m| m.len()))
+        .sum();
+    let report = if args.format == OutputFormat::Jsonl {
+        let mut writer = JsonlWriter::new(&mut out);
+        let report = {
+            let mut observer = Progress::new(show_progress, total, Some(&mut writer));
+            let report = zonewarden_engine::scan(&inputs, &options, &mut observer);
+            observer.done();
+            report
+        };
+        writer.finish(&report).context("writing JSON Lines")?;
+        report
+    } else {
+        let mut observer = Progress::new(show_progress, total, None);
+        let report = zonewarden_engine::scan(&inputs, &options, &mut observer);
+        observer.done();
+        match args.format {
+            OutputFormat::Json => write_json(&report, &mut out).context("writing JSON")?,
+            _ => write_text(&report, &mut out, args.top).context("writing the report")?,
+        }
+        report
+    };
+    out.flush().context("writing output")?;
+    Ok(exit_code(&report))
+}
+
+fn exit_code(report: &ScanReport) -> ExitCode {
+    if report.had_unreadable_input() {
+        for input in report.inputs.iter().filter(|i| i.errors > 0 || !i.opened) {
+            eprintln!(
+                "zonewarden: {}: {} ({} capture errors; see anomalies)",
+                input.path,
+                if input.opened {
+                    "damaged, read as far as possible"
+                } else {
+                    "could not be read"
+                },
+                input.errors
+            );
+        }
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Draws a progress bar on stderr (only on a terminal) and passes flows on.
+struct Progress<'a> {
+    bar: Option<indicatif::ProgressBar>,
+    done_before: u64,
+    last_position: u64,
+    inner: Option<&'a mut dyn Observer>,
+}
+
+impl<'a> Progress<'a> {
+    fn new(show: bool, total: u64, inner: Option<&'a mut dyn Observer>) -> Self {
+        let bar = (show && total > 0).then(|| {
+            let bar = indicatif::ProgressBar::new(total);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{spinner} {bytes}/{total_bytes} {wide_bar} {bytes_per_sec} eta {eta}",
+            ) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Progress {
+            bar,
+            done_before: 0,
+            last_position: 0,
+            inner,
+        }
+    }
+
+    fn done(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Observer for Progress<'_> {
+    fn flow(&mut self, flow: &zonewarden_flow::Flow) {
+        if let Some(inner) = self.inner.as_mut() {
+            inner.flow(flow);
+        }
+    }
+    fn progress(&mut self, position: u64) {
+        self.last_position = position;
+        if let Some(bar) = &self.bar {
+            bar.set_position(self.done_before + position);
+        }
+    }
+    fn input(&mut self, _index: usize, _path: &str) {
+        self.done_before += self.last_position;
+        self.last_position = 0;
+    }
+}
+
+fn generate_command(args: &GenerateArgs) -> Result<()> {
+    let spec = PlantSpec {
+        seed: args.seed,
+        plcs: args.plcs,
+        hmis: args.hmis,
+        engineering_stations: args.ews,
+        it_hosts: args.it_hosts,
+        duration_secs: args.duration.or(if args.size.is_some() { None } else { Some(60.0) }),
+        target_bytes: args.size,
+        ..PlantSpec::default()
+    };
+    let summary = if args.out.as_os_str() == "-" {
+        write_pcap(&spec, std::io::stdout().lock()).context("writing to stdout")?
+    } else {
+        let file = std::fs::File::create(&args.out)
+            .with_context(|| format!("creating {}", args.out.display()))?;
+        write_pcap(&spec, file).with_context(|| format!("writing {}", args.out.display()))?
+    };
+    eprintln!(
+        "wrote {} packets, {} bytes, {} hosts, {:.1} s of traffic to {}",
+        summary.packets,
+        summary.bytes_written,
+        summary.hosts,
+        summary.last_ts_us.saturating_sub(summary.first_ts_us) as f64 / 1e6,
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// Where the demo writes its sample plant.
+fn demo_path(out: Option<PathBuf>) -> PathBuf {
+    out.unwrap_or_else(|| std::env::temp_dir().join("zonewarden-demo").join("plant.pcap"))
+}
+
+fn demo_command(out: Option<PathBuf>) -> Result<ExitCode> {
+    let path = demo_path(out);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let spec = PlantSpec::default();
+    let file =
+        std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+    let summary = write_pcap(&spec, file).with_context(|| format!("writing {}", path.display()))?;
+    println!(
+        "Generated a sample plant: {} PLCs, {} HMIs, {} engineering station(s), {} IT hosts — {} packets in {}",
+        spec.plcs,
+        spec.hmis,
+        spec.engineering_stations,
+        spec.it_hosts,
+        summary.packets,
+        path.display()
+    );
+    println!("Scanning it (the same as `zonewarden scan {}`):", path.display());
+    println!();
+    let inputs = expand_inputs(&[path.clone()]);
+    let report = zonewarden_engine::scan(&inputs, &ScanOptions::default(), &mut zonewarden_engine::Silent);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    write_text(&report, &mut out, 10).context("writing the report")?;
+    out.flush()?;
+    Ok(exit_code(&report))
+}
+
+/// Used by `bench` to find or make its capture.
+pub(crate) fn generated_capture(path: &Path, size: u64) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let spec = PlantSpec {
+        duration_secs: None,
+        target_bytes: Some(size),
+        ..PlantSpec::default()
+    };
+    let file = std::fs::File::create(path)?;
+    write_pcap(&spec, file)?;
+    Ok(())
+}

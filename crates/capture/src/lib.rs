@@ -502,7 +502,7 @@ impl CaptureReader {
     }
 
     fn resync_pcapng(&mut self, offset: u64, kind: ErrorKind) -> CaptureError {
-        const WINDOW: usize = 16 << 20;
+        const WINDOW: usize = 4 << 20;
         let found = match self.src.fill(WINDOW) {
             Ok(_) => {
                 let State::Pcapng(state) = &self.state else {

@@ -14,7 +14,7 @@ pub(crate) const DEFAULT_MAX_RECORD: u32 = 262_144;
 /// No capture record is larger than this, whatever its header claims.
 pub(crate) const HARD_MAX_RECORD: u32 = 16 << 20;
 /// How far ahead resynchronisation looks for the next plausible record before giving up.
-const RESYNC_WINDOW: usize = 16 << 20;
+const RESYNC_WINDOW: usize = 4 << 20;
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PcapState {

@@ -41,6 +41,21 @@ impl StreamConsumer for NullConsumer {
     fn on_data(&mut self, _: &mut (), _: &Flow, _: Direction, _: Timestamp, _: &[u8]) {}
 }
 
+/// What the table needs to know about the packet carrying a segment or datagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PacketMeta {
+    pub ts: Timestamp,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub vlans: Vlans,
+    /// Source MAC of the frame, when the link layer has one.
+    pub src_mac: Option<[u8; 6]>,
+    /// Length on the wire of the frame(s): what "bytes" counts, as in Wireshark's statistics.
+    pub wire_len: u64,
+    /// Frames that carried it: more than one after IP reassembly.
+    pub frames: u64,
+}
+
 /// Why a flow ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CloseReason {
@@ -107,6 +122,8 @@ pub struct Flow {
     pub packets: [u64; 2],
     pub bytes: [u64; 2],
     pub payload_bytes: [u64; 2],
+    /// Source MAC of the first frame in each direction (the sender's, or its router's).
+    pub macs: [Option<[u8; 6]>; 2],
     pub tcp: Option<TcpSummary>,
 }
 
@@ -247,20 +264,11 @@ impl<C: StreamConsumer> FlowTable<C> {
         }
     }
 
-    /// One TCP segment. `wire_len` is the frame's length on the wire (what "bytes" counts);
-    /// `frames` is how many frames carried it (more than one after IP reassembly).
-    #[allow(clippy::too_many_arguments)]
-    pub fn tcp(
-        &mut self,
-        consumer: &mut C,
-        ts: Timestamp,
-        src: IpAddr,
-        dst: IpAddr,
-        vlans: Vlans,
-        seg: &Tcp<'_>,
-        wire_len: u64,
-        frames: u64,
-    ) {
+    /// One TCP segment.
+    pub fn tcp(&mut self, consumer: &mut C, meta: &PacketMeta, seg: &Tcp<'_>) {
+        let PacketMeta {
+            ts, src, dst, vlans, ..
+        } = *meta;
         self.advance(consumer, ts);
         let (key, src_is_lo) =
             FlowKey::new(src, seg.src_port, dst, seg.dst_port, ipproto::TCP, vlans);
@@ -305,7 +313,7 @@ impl<C: StreamConsumer> FlowTable<C> {
             state,
         } = entry;
         let dir = direction_of(flow, src, seg.src_port);
-        count(flow, dir, ts, wire_len, frames, seg.payload.len() as u64 + u64::from(seg.missing));
+        count(flow, dir, meta, seg.payload.len() as u64 + u64::from(seg.missing));
         let Some(tcp) = flow.tcp.as_mut() else {
             return;
         };
@@ -369,20 +377,17 @@ impl<C: StreamConsumer> FlowTable<C> {
     }
 
     /// One UDP datagram.
-    #[allow(clippy::too_many_arguments)]
     pub fn udp(
         &mut self,
         consumer: &mut C,
-        ts: Timestamp,
-        src: IpAddr,
-        dst: IpAddr,
-        vlans: Vlans,
+        meta: &PacketMeta,
         src_port: u16,
         dst_port: u16,
         payload: &[u8],
-        wire_len: u64,
-        frames: u64,
     ) {
+        let PacketMeta {
+            ts, src, dst, vlans, ..
+        } = *meta;
         self.advance(consumer, ts);
         let (key, src_is_lo) = FlowKey::new(src, src_port, dst, dst_port, ipproto::UDP, vlans);
         self.make_room(&key);
@@ -398,7 +403,7 @@ impl<C: StreamConsumer> FlowTable<C> {
             new_entry(key, src_is_lo, sender_is_client, by, ts, None, next_id)
         });
         let dir = direction_of(&entry.flow, src, src_port);
-        count(&mut entry.flow, dir, ts, wire_len, frames, payload.len() as u64);
+        count(&mut entry.flow, dir, meta, payload.len() as u64);
         if !payload.is_empty() {
             consumer.on_data(&mut entry.state, &entry.flow, dir, ts, payload);
         }
@@ -541,6 +546,7 @@ fn new_entry<S: Default>(
             packets: [0; 2],
             bytes: [0; 2],
             payload_bytes: [0; 2],
+            macs: [None; 2],
             tcp,
         },
         streams: None,
@@ -566,15 +572,20 @@ fn direction_of(flow: &Flow, src: IpAddr, src_port: u16) -> Direction {
     }
 }
 
-fn count(flow: &mut Flow, dir: Direction, ts: Timestamp, wire_len: u64, frames: u64, payload: u64) {
+fn count(flow: &mut Flow, dir: Direction, meta: &PacketMeta, payload: u64) {
     let i = dir.index() & 1;
-    if let (Some(p), Some(b), Some(pl)) = (
+    let ts = meta.ts;
+    if let (Some(p), Some(b), Some(pl), Some(mac)) = (
         flow.packets.get_mut(i),
         flow.bytes.get_mut(i),
         flow.payload_bytes.get_mut(i),
+        flow.macs.get_mut(i),
     ) {
-        *p += frames;
-        *b += wire_len;
+        if *p == 0 {
+            *mac = meta.src_mac;
+        }
+        *p += meta.frames;
+        *b += meta.wire_len;
         *pl += payload;
     }
     if ts > flow.last_ts {

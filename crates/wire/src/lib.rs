@@ -52,3 +52,6 @@ pub mod ethertype {
     pub const GOOSE: u16 = 0x88B8;
     pub const LLDP: u16 = 0x88CC;
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,207 @@
+//! `zonewarden bench`: throughput and peak memory of the pipeline on one capture, and the same
+//! measurements for tshark on the same file in the same run, so the ratio is fair.
+
+use anyhow::{bail, Context, Result};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use zonewarden_capture::expand_inputs;
+use zonewarden_engine::{ScanOptions, Silent};
+use zonewarden_generator::parse_size;
+
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    /// Capture to measure (default: a generated plant capture of --size).
+    capture: Option<PathBuf>,
+    /// Size of the generated capture when none is given.
+    #[arg(long, default_value = "256M", value_parser = parse_size)]
+    size: u64,
+    /// Worker counts to measure, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,2")]
+    threads: Vec<usize>,
+    /// Runs per configuration; the fastest is reported (the others are noise from the machine).
+    #[arg(long, default_value_t = 3)]
+    repeat: u32,
+    /// Also time `tshark -q -z conv,tcp` on the same file (skipped if tshark is missing).
+    #[arg(long)]
+    tshark: bool,
+}
+
+struct Measurement {
+    label: String,
+    threads: usize,
+    seconds: f64,
+    packets: u64,
+    peak_rss_kib: Option<u64>,
+}
+
+/// Peak resident set size of this process, from /proc (Linux).
+fn peak_rss_kib(pid: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+}
+
+/// Resets the peak-RSS mark so that each measurement reports its own peak (Linux ≥ 4.0).
+fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+pub fn run(args: &BenchArgs) -> Result<()> {
+    let capture = match &args.capture {
+        Some(path) => path.clone(),
+        None => {
+            let path = std::env::temp_dir()
+                .join("zonewarden-bench")
+                .join(format!("plant-{}.pcap", args.size));
+            if !path.exists() {
+                eprintln!("generating {} of plant traffic in {}", zonewarden_report::human_bytes(args.size), path.display());
+                crate::generated_capture(&path, args.size)?;
+            }
+            path
+        }
+    };
+    let file_size = std::fs::metadata(&capture)
+        .with_context(|| format!("reading {}", capture.display()))?
+        .len();
+    let inputs = expand_inputs(std::slice::from_ref(&capture));
+    if inputs.inputs.is_empty() {
+        bail!("{} is not a readable capture", capture.display());
+    }
+    // Warm the page cache so that the first configuration is not charged for disk reads.
+    let _ = std::fs::read(&capture).map(|b| b.len());
+
+    let mut results = Vec::new();
+    for &threads in &args.threads {
+        let mut best: Option<Measurement> = None;
+        for _ in 0..args.repeat.max(1) {
+            let can_reset = reset_peak_rss();
+            let options = ScanOptions {
+                threads,
+                ..ScanOptions::default()
+            };
+            let start = Instant::now();
+            let report = zonewarden_engine::scan(&inputs, &options, &mut Silent);
+            let seconds = start.elapsed().as_secs_f64();
+            let m = Measurement {
+                label: "zonewarden scan".into(),
+                threads,
+                seconds,
+                packets: report.counters.packets,
+                peak_rss_kib: if can_reset { peak_rss_kib("self") } else { None },
+            };
+            drop(report);
+            if best.as_ref().is_none_or(|b| m.seconds < b.seconds) {
+                best = Some(m);
+            }
+        }
+        results.extend(best);
+    }
+    if args.tshark {
+        match time_tshark(&capture, args.repeat) {
+            Ok(Some(m)) => results.push(m),
+            Ok(None) => eprintln!("tshark is not installed: no comparison"),
+            Err(e) => eprintln!("tshark failed: {e:#}"),
+        }
+    }
+
+    println!(
+        "capture: {} ({}, {} packets)",
+        capture.display(),
+        zonewarden_report::human_bytes(file_size),
+        zonewarden_report::thousands(results.first().map_or(0, |m| m.packets))
+    );
+    println!(
+        "{:<26} {:>7} {:>10} {:>14} {:>16} {:>12}",
+        "run", "workers", "seconds", "packets/s", "packets/s/core", "peak RSS"
+    );
+    let single = results
+        .iter()
+        .find(|m| m.threads == 1 && m.label.starts_with("zonewarden"))
+        .map(|m| m.packets as f64 / m.seconds);
+    let tshark_rate = results
+        .iter()
+        .find(|m| m.label.starts_with("tshark"))
+        .map(|m| m.packets as f64 / m.seconds);
+    for m in &results {
+        let rate = m.packets as f64 / m.seconds;
+        println!(
+            "{:<26} {:>7} {:>10.3} {:>14} {:>16} {:>12}",
+            m.label,
+            m.threads,
+            m.seconds,
+            zonewarden_report::thousands(rate as u64),
+            zonewarden_report::thousands((rate / m.threads as f64) as u64),
+            m.peak_rss_kib
+                .map(|k| zonewarden_report::human_bytes(k * 1024))
+                .unwrap_or_else(|| "n/a".into())
+        );
+    }
+    for m in results.iter().filter(|m| m.label.starts_with("zonewarden")) {
+        let rate = m.packets as f64 / m.seconds;
+        if let (Some(single), true) = (single, m.threads > 1) {
+            println!("scaling with {} workers: {:.2}x one worker", m.threads, rate / single);
+        }
+        if let Some(t) = tshark_rate {
+            println!(
+                "zonewarden with {} worker(s) vs tshark -q -z conv,tcp: {:.1}x faster",
+                m.threads,
+                rate / t
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Runs `tshark -q -z conv,tcp` and measures wall time and peak RSS (polled from /proc).
+fn time_tshark(capture: &std::path::Path, repeat: u32) -> Result<Option<Measurement>> {
+    if Command::new("tshark").arg("--version").stdout(Stdio::null()).status().is_err() {
+        return Ok(None);
+    }
+    let packets = count_packets(capture)?;
+    let mut best: Option<Measurement> = None;
+    for _ in 0..repeat.max(1) {
+        let start = Instant::now();
+        let mut child = Command::new("tshark")
+            .args(["-n", "-q", "-z", "conv,tcp", "-r"])
+            .arg(capture)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting tshark")?;
+        let pid = child.id().to_string();
+        let mut peak = None;
+        loop {
+            if let Some(rss) = peak_rss_kib(&pid) {
+                peak = Some(rss);
+            }
+            if child.try_wait()?.is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let m = Measurement {
+            label: "tshark -q -z conv,tcp".into(),
+            threads: 1,
+            seconds: start.elapsed().as_secs_f64(),
+            packets,
+            peak_rss_kib: peak,
+        };
+        if best.as_ref().is_none_or(|b| m.seconds < b.seconds) {
+            best = Some(m);
+        }
+    }
+    Ok(best)
+}
+
+fn count_packets(capture: &std::path::Path) -> Result<u64> {
+    let inputs = expand_inputs(&[capture.to_path_buf()]);
+    let options = ScanOptions {
+        keep_flows: false,
+        ..ScanOptions::default()
+    };
+    Ok(zonewarden_engine::scan(&inputs, &options, &mut Silent).counters.packets)
+}

@@ -1,0 +1,96 @@
+//! Helpers for the integration tests: where the shared captures are, running the binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// `../shared/pcaps` beside the project root. In CI (CI=true) its absence fails the test
+/// loudly; elsewhere the test is skipped with a printed reason.
+pub fn shared_pcaps() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/pcaps");
+    if dir.join("SOURCES.json").is_file() {
+        return Some(dir);
+    }
+    let reason = format!("{} is missing (it holds the reference captures)", dir.display());
+    if is_ci() {
+        panic!("{reason}");
+    }
+    eprintln!("SKIPPED: {reason}");
+    None
+}
+
+pub fn is_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Whether a tool is on PATH; in CI a missing tool fails (CI installs it), elsewhere skips.
+pub fn require_tool(name: &str) -> bool {
+    let found = Command::new(name)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        let reason = format!("{name} is not installed");
+        if is_ci() {
+            panic!("{reason}: .ci/run installs it");
+        }
+        eprintln!("SKIPPED: {reason}");
+    }
+    found
+}
+
+/// Every capture listed in SOURCES.json, as (relative name, absolute path).
+pub fn all_captures(pcaps: &Path) -> Vec<(String, PathBuf)> {
+    let text = std::fs::read_to_string(pcaps.join("SOURCES.json")).expect("SOURCES.json");
+    let entries: serde_json::Value = serde_json::from_str(&text).expect("SOURCES.json is JSON");
+    let mut out: Vec<(String, PathBuf)> = entries
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|e| e["dest"].as_str())
+        .map(|d| (d.to_string(), pcaps.join(d)))
+        .collect();
+    out.sort();
+    out
+}
+
+pub fn zonewarden() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_zonewarden"))
+}
+
+pub fn run(args: &[&str]) -> Output {
+    zonewarden().args(args).output().expect("zonewarden runs")
+}
+
+/// Runs `scan --format json` on the files and parses the document.
+pub fn scan_json(files: &[&Path]) -> (serde_json::Value, i32) {
+    let output = zonewarden()
+        .args(["scan", "--format", "json"])
+        .args(files)
+        .output()
+        .expect("zonewarden runs");
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "scan output is not JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (doc, output.status.code().unwrap_or(-1))
+}
+
+/// Runs `f` over `items` on a few threads, keeping the input order of the results.
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4);
+    let chunk = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| s.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("worker"))
+            .collect()
+    })
+}
