@@ -125,7 +125,7 @@ pub fn write_text(report: &ScanReport, out: &mut dyn Write, top: usize) -> io::R
     let mut services: Vec<_> = by_service.into_iter().collect();
     services.sort_by(|a, b| b.1 .2.cmp(&a.1 .2).then(a.0.cmp(&b.0)));
     writeln!(out, "Flows by transport and server port (top {top} by bytes)")?;
-    writeln!(out, "  {:<22} {:>8} {:>12} {:>12}", "service", "flows", "packets", "bytes")?;
+    writeln!(out, "  {:<28} {:>8} {:>12} {:>12}", "service", "flows", "packets", "bytes")?;
     for ((proto, port), (flows, packets, bytes)) in services.iter().take(top) {
         let transport = if *proto == ipproto::TCP { "tcp" } else { "udp" };
         let name = port_name(*proto, *port)
@@ -133,7 +133,7 @@ pub fn write_text(report: &ScanReport, out: &mut dyn Write, top: usize) -> io::R
             .unwrap_or_default();
         writeln!(
             out,
-            "  {:<22} {:>8} {:>12} {:>12}",
+            "  {:<28} {:>8} {:>12} {:>12}",
             format!("{transport}/{port}{name}"),
             thousands(*flows),
             thousands(*packets),

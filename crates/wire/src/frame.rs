@@ -340,7 +340,12 @@ fn decode_ipv4<'a>(frame: &mut Frame<'a>, b: &'a [u8], base: usize) -> Net<'a> {
     ) else {
         return Net::Malformed(DecodeError::new("ipv4", base, "header truncated"));
     };
-    let total_len = usize::from(total_len);
+    // Zero is what a sender with TCP segmentation offload writes before the NIC fills it in;
+    // captures taken on such a host have it. The frame then says where the packet ends.
+    let total_len = match usize::from(total_len) {
+        0 => b.len(),
+        n => n,
+    };
     if b.len() < header_len {
         return Net::Malformed(DecodeError::new("ipv4", base, "options truncated"));
     }

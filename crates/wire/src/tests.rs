@@ -91,6 +91,21 @@ fn snaplen_cut_reports_missing_bytes() {
     }
 }
 
+/// Captures taken on a host with TCP segmentation offload carry IPv4 total length 0.
+#[test]
+fn ipv4_total_length_zero_from_segmentation_offload_uses_the_frame() {
+    let mut ip = ipv4_tcp(&[7; 3000]);
+    ip[2] = 0;
+    ip[3] = 0;
+    let frame = decode_frame(LinkType::IPV4, &ip).unwrap();
+    let ip = ip_of(&frame);
+    assert_eq!(ip.payload.len(), 3020);
+    match decode_transport(ip.proto, ip.payload, ip.payload_len_on_wire, 0).unwrap() {
+        Transport::Tcp(t) => assert_eq!((t.payload.len(), t.missing), (3000, 0)),
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn qinq_tags_are_both_kept() {
     let mut tagged = vec![0x00, 0x0A, 0x81, 0x00, 0x00, 0x14, 0x08, 0x00];
