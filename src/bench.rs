@@ -58,7 +58,11 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 .join("zonewarden-bench")
                 .join(format!("plant-{}.pcap", args.size));
             if !path.exists() {
-                eprintln!("generating {} of plant traffic in {}", zonewarden_report::human_bytes(args.size), path.display());
+                eprintln!(
+                    "generating {} of plant traffic in {}",
+                    zonewarden_report::human_bytes(args.size),
+                    path.display()
+                );
                 crate::generated_capture(&path, args.size)?;
             }
             path
@@ -91,7 +95,11 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 threads,
                 seconds,
                 packets: report.counters.packets,
-                peak_rss_kib: if can_reset { peak_rss_kib("self") } else { None },
+                peak_rss_kib: if can_reset {
+                    peak_rss_kib("self")
+                } else {
+                    None
+                },
             };
             drop(report);
             if best.as_ref().is_none_or(|b| m.seconds < b.seconds) {
@@ -143,7 +151,11 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     for m in results.iter().filter(|m| m.label.starts_with("zonewarden")) {
         let rate = m.packets as f64 / m.seconds;
         if let (Some(single), true) = (single, m.threads > 1) {
-            println!("scaling with {} workers: {:.2}x one worker", m.threads, rate / single);
+            println!(
+                "scaling with {} workers: {:.2}x one worker",
+                m.threads,
+                rate / single
+            );
         }
         if let Some(t) = tshark_rate {
             println!(
@@ -158,7 +170,12 @@ pub fn run(args: &BenchArgs) -> Result<()> {
 
 /// Runs `tshark -q -z conv,tcp` and measures wall time and peak RSS (polled from /proc).
 fn time_tshark(capture: &std::path::Path, repeat: u32) -> Result<Option<Measurement>> {
-    if Command::new("tshark").arg("--version").stdout(Stdio::null()).status().is_err() {
+    if Command::new("tshark")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_err()
+    {
         return Ok(None);
     }
     let packets = count_packets(capture)?;
@@ -203,5 +220,7 @@ fn count_packets(capture: &std::path::Path) -> Result<u64> {
         keep_flows: false,
         ..ScanOptions::default()
     };
-    Ok(zonewarden_engine::scan(&inputs, &options, &mut Silent).counters.packets)
+    Ok(zonewarden_engine::scan(&inputs, &options, &mut Silent)
+        .counters
+        .packets)
 }

@@ -254,7 +254,11 @@ fn generate_command(args: &GenerateArgs) -> Result<()> {
         hmis: args.hmis,
         engineering_stations: args.ews,
         it_hosts: args.it_hosts,
-        duration_secs: args.duration.or(if args.size.is_some() { None } else { Some(60.0) }),
+        duration_secs: args.duration.or(if args.size.is_some() {
+            None
+        } else {
+            Some(60.0)
+        }),
         target_bytes: args.size,
         ..PlantSpec::default()
     };
@@ -278,7 +282,11 @@ fn generate_command(args: &GenerateArgs) -> Result<()> {
 
 /// Where the demo writes its sample plant.
 fn demo_path(out: Option<PathBuf>) -> PathBuf {
-    out.unwrap_or_else(|| std::env::temp_dir().join("zonewarden-demo").join("plant.pcap"))
+    out.unwrap_or_else(|| {
+        std::env::temp_dir()
+            .join("zonewarden-demo")
+            .join("plant.pcap")
+    })
 }
 
 fn demo_command(out: Option<PathBuf>) -> Result<ExitCode> {
@@ -299,10 +307,17 @@ fn demo_command(out: Option<PathBuf>) -> Result<ExitCode> {
         summary.packets,
         path.display()
     );
-    println!("Scanning it (the same as `zonewarden scan {}`):", path.display());
+    println!(
+        "Scanning it (the same as `zonewarden scan {}`):",
+        path.display()
+    );
     println!();
-    let inputs = expand_inputs(&[path.clone()]);
-    let report = zonewarden_engine::scan(&inputs, &ScanOptions::default(), &mut zonewarden_engine::Silent);
+    let inputs = expand_inputs(std::slice::from_ref(&path));
+    let report = zonewarden_engine::scan(
+        &inputs,
+        &ScanOptions::default(),
+        &mut zonewarden_engine::Silent,
+    );
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     write_text(&report, &mut out, 10).context("writing the report")?;

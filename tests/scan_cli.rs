@@ -18,9 +18,7 @@ fn temp_dir(name: &str) -> PathBuf {
 /// starting at `secs`.
 fn tiny_pcap(secs: u32, n: u32) -> Vec<u8> {
     let mut v = Vec::new();
-    for x in [0xA1B2_C3D4u32] {
-        v.extend_from_slice(&x.to_le_bytes());
-    }
+    v.extend_from_slice(&0xA1B2_C3D4u32.to_le_bytes());
     v.extend_from_slice(&2u16.to_le_bytes());
     v.extend_from_slice(&4u16.to_le_bytes());
     v.extend_from_slice(&[0; 8]);
@@ -47,8 +45,14 @@ fn write(path: &Path, bytes: &[u8]) {
 #[test]
 fn usage_errors_exit_2() {
     assert_eq!(common::run(&["scan"]).status.code(), Some(2));
-    assert_eq!(common::run(&["scan", "--no-such-flag", "x"]).status.code(), Some(2));
-    assert_eq!(common::run(&["scan", "--format", "xml", "x"]).status.code(), Some(2));
+    assert_eq!(
+        common::run(&["scan", "--no-such-flag", "x"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        common::run(&["scan", "--format", "xml", "x"]).status.code(),
+        Some(2)
+    );
     assert_eq!(common::run(&["frobnicate"]).status.code(), Some(2));
 }
 
@@ -75,9 +79,18 @@ fn unreadable_inputs_exit_1_and_the_rest_is_reported() {
         .map(|a| format!("{} {} {}", a["file"], a["packet"], a["message"]))
         .collect();
     let all = messages.join("\n");
-    assert!(all.contains("garbage.pcap") && all.contains("not a pcap or pcapng capture"), "{all}");
-    assert!(all.contains("truncated.pcap\" 4 \"file ends inside a packet record"), "{all}");
-    assert!(all.contains("missing.pcap") && all.contains("cannot read"), "{all}");
+    assert!(
+        all.contains("garbage.pcap") && all.contains("not a pcap or pcapng capture"),
+        "{all}"
+    );
+    assert!(
+        all.contains("truncated.pcap\" 4 \"file ends inside a packet record"),
+        "{all}"
+    );
+    assert!(
+        all.contains("missing.pcap") && all.contains("cannot read"),
+        "{all}"
+    );
 }
 
 #[test]
@@ -114,7 +127,10 @@ fn directories_are_read_in_first_timestamp_order_and_notes_are_passed_over() {
         .iter()
         .map(|i| i["path"].as_str().unwrap())
         .collect();
-    assert!(paths[0].ends_with("b-early.pcap") && paths[1].ends_with("a-late.pcap"), "{paths:?}");
+    assert!(
+        paths[0].ends_with("b-early.pcap") && paths[1].ends_with("a-late.pcap"),
+        "{paths:?}"
+    );
     assert_eq!(doc["skipped_non_captures"].as_array().unwrap().len(), 1);
 }
 
@@ -174,13 +190,33 @@ fn json_is_byte_stable_and_independent_of_worker_count() {
     };
     let dir = pcaps.join("modbus");
     let run = |threads: &str| {
-        let out = common::run(&["scan", "--format", "json", "--threads", threads, dir.to_str().unwrap()]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = common::run(&[
+            "scan",
+            "--format",
+            "json",
+            "--threads",
+            threads,
+            dir.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         out.stdout
     };
     let one = run("1");
-    assert_eq!(one, run("1"), "two runs must give identical bytes");
-    assert_eq!(one, run("2"), "two workers must give the same document as one");
+    assert!(one == run("1"), "two runs must give identical bytes");
+    let two = run("2");
+    if one != two {
+        let (a, b) = (String::from_utf8_lossy(&one), String::from_utf8_lossy(&two));
+        let first = a.lines().zip(b.lines()).position(|(x, y)| x != y);
+        panic!(
+            "two workers must give the same document as one; first differing line {first:?}: {:?} vs {:?}",
+            first.and_then(|i| a.lines().nth(i)),
+            first.and_then(|i| b.lines().nth(i))
+        );
+    }
 }
 
 /// Golden JSON for a real capture: any change in output is a deliberate, reviewed change
@@ -197,13 +233,19 @@ fn golden_scan_of_plant1_modbus() {
     doc["inputs"][0]["path"] = "plant1_ModbusTCP.pcap".into();
     doc["tool"]["version"] = "-".into();
     let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
-    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/scan-plant1_ModbusTCP.json");
+    let golden =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/scan-plant1_ModbusTCP.json");
     if std::env::var("UPDATE_GOLDEN").is_ok() {
         std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
         std::fs::write(&golden, &text).unwrap();
     }
-    let expected = std::fs::read_to_string(&golden).expect("golden file (UPDATE_GOLDEN=1 writes it)");
-    assert!(text == expected, "scan output differs from {}", golden.display());
+    let expected =
+        std::fs::read_to_string(&golden).expect("golden file (UPDATE_GOLDEN=1 writes it)");
+    assert!(
+        text == expected,
+        "scan output differs from {}",
+        golden.display()
+    );
 }
 
 #[test]

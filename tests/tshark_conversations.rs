@@ -58,14 +58,17 @@ fn parse_size(value: &str, unit: &str) -> Option<Shown> {
 
 /// Parses one `conv,tcp` / `conv,udp` table section: rows of
 /// `A <-> B  frames bytes unit  frames bytes unit  frames bytes unit  start  duration`.
-fn tshark_conversations(file: &Path) -> BTreeMap<&'static str, Vec<(Conv, [Shown; 2])>> {
+/// A tshark row with the byte counts as tshark printed them (a→b, b→a).
+type TsharkRow = (Conv, [Shown; 2]);
+
+fn tshark_conversations(file: &Path) -> BTreeMap<&'static str, Vec<TsharkRow>> {
     let output = Command::new("tshark")
         .args(["-n", "-q", "-z", "conv,tcp", "-z", "conv,udp", "-r"])
         .arg(file)
         .output()
         .expect("tshark runs");
     let text = String::from_utf8_lossy(&output.stdout);
-    let mut out: BTreeMap<&'static str, Vec<(Conv, [Shown; 2])>> = BTreeMap::new();
+    let mut out: BTreeMap<&'static str, Vec<TsharkRow>> = BTreeMap::new();
     let mut section = "";
     for line in text.lines() {
         if line.starts_with("TCP Conversations") {
@@ -151,7 +154,7 @@ fn compare(name: &str, file: &Path) -> Vec<String> {
     let ours = zonewarden_conversations(file);
     let mut diffs = Vec::new();
     for proto in ["tcp", "udp"] {
-        let mut groups: BTreeMap<_, (Vec<(Conv, [Shown; 2])>, Vec<Conv>)> = BTreeMap::new();
+        let mut groups: BTreeMap<_, (Vec<TsharkRow>, Vec<Conv>)> = BTreeMap::new();
         for (c, shown) in theirs.get(proto).cloned().unwrap_or_default() {
             groups.entry(pair_key(&c)).or_default().0.push((c, shown));
         }
@@ -227,7 +230,10 @@ fn conversations_agree_with_tshark() {
         return;
     }
     let captures = common::all_captures(&pcaps);
-    assert!(captures.len() > 200, "the shared corpus has over 200 captures");
+    assert!(
+        captures.len() > 200,
+        "the shared corpus has over 200 captures"
+    );
     let diffs: Vec<String> = common::parallel_map(&captures, |(name, path)| compare(name, path))
         .into_iter()
         .flatten()
@@ -237,7 +243,9 @@ fn conversations_agree_with_tshark() {
     for diff in &diffs {
         let f: Vec<&str> = diff.split('\t').collect();
         let hit = known.iter().find(|k| {
-            k.file == f[0] && (k.proto == "*" || k.proto == f[1]) && (k.endpoints == "*" || k.endpoints == f[2])
+            k.file == f[0]
+                && (k.proto == "*" || k.proto == f[1])
+                && (k.endpoints == "*" || k.endpoints == f[2])
         });
         match hit {
             Some(k) => k.used.set(true),

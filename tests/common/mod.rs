@@ -12,7 +12,10 @@ pub fn shared_pcaps() -> Option<PathBuf> {
     if dir.join("SOURCES.json").is_file() {
         return Some(dir);
     }
-    let reason = format!("{} is missing (it holds the reference captures)", dir.display());
+    let reason = format!(
+        "{} is missing (it holds the reference captures)",
+        dir.display()
+    );
     if is_ci() {
         panic!("{reason}");
     }
@@ -81,7 +84,9 @@ pub fn scan_json(files: &[&Path]) -> (serde_json::Value, i32) {
 
 /// Runs `f` over `items` on a few threads, keeping the input order of the results.
 pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4);
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(4);
     let chunk = items.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
         let handles: Vec<_> = items

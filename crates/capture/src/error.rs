@@ -16,7 +16,9 @@ pub enum ErrorKind {
         needed: u64,
         available: u64,
     },
-    #[error("record length {length} is impossible (limit {limit}); skipped to the next valid record")]
+    #[error(
+        "record length {length} is impossible (limit {limit}); skipped to the next valid record"
+    )]
     AbsurdLength { length: u64, limit: u64 },
     #[error("{0}; skipped to the next valid block")]
     BadBlock(String),

@@ -85,7 +85,11 @@ pub fn expand_inputs(args: &[PathBuf]) -> InputList {
     }
     // Unreadable files (no timestamp) go last so that their errors do not hide the order.
     files.sort_by(|a, b| {
-        (a.first_ts.is_none(), a.first_ts, &a.path).cmp(&(b.first_ts.is_none(), b.first_ts, &b.path))
+        (a.first_ts.is_none(), a.first_ts, &a.path).cmp(&(
+            b.first_ts.is_none(),
+            b.first_ts,
+            &b.path,
+        ))
     });
     files.dedup_by(|a, b| a.path == b.path);
     list.inputs = stdin.into_iter().chain(files).collect();

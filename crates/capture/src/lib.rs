@@ -132,11 +132,9 @@ impl CaptureReader {
             let raw: Box<dyn Read + Send> = Box::new(SourceReader(src));
             let inner: Box<dyn Read + Send> = match compression {
                 Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(raw)),
-                _ => Box::new(
-                    ruzstd::decoding::StreamingDecoder::new(raw).map_err(|e| {
-                        error(0, ErrorKind::Unsupported(format!("bad zstd frame: {e}")))
-                    })?,
-                ),
+                _ => Box::new(ruzstd::decoding::StreamingDecoder::new(raw).map_err(|e| {
+                    error(0, ErrorKind::Unsupported(format!("bad zstd frame: {e}")))
+                })?),
             };
             src = Source::new(inner);
         }
@@ -387,14 +385,16 @@ impl CaptureReader {
                 match NgState::section_byte_order(window) {
                     Some(be) => state.big_endian = be,
                     None => {
-                        let kind = ErrorKind::BadBlock("section header with a bad byte-order magic".into());
+                        let kind = ErrorKind::BadBlock(
+                            "section header with a bad byte-order magic".into(),
+                        );
                         return Err(self.resync_pcapng(offset, kind));
                     }
                 }
             }
             let be = state.big_endian;
             let length = pcap::read_u32(window, 4, be).unwrap_or(0);
-            if length < 12 || length % 4 != 0 || length > pcapng::MAX_BLOCK {
+            if length < 12 || !length.is_multiple_of(4) || length > pcapng::MAX_BLOCK {
                 let kind = ErrorKind::AbsurdLength {
                     length: u64::from(length),
                     limit: u64::from(pcapng::MAX_BLOCK),

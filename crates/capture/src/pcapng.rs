@@ -161,7 +161,9 @@ impl NgState {
                     read_u32(body, 12, be),
                     read_u32(body, 16, be),
                 ) else {
-                    return Err(ErrorKind::BadBlock("packet block shorter than 20 bytes".into()));
+                    return Err(ErrorKind::BadBlock(
+                        "packet block shorter than 20 bytes".into(),
+                    ));
                 };
                 let caplen = caplen as usize;
                 if 20 + caplen > body.len() {
@@ -199,8 +201,11 @@ impl NgState {
         let (Some(kind), Some(len)) = (read_u32(b, 0, be), read_u32(b, 4, be)) else {
             return false;
         };
-        let known = matches!(kind, SHB | IDB | OPB | SPB | 4 | 5 | EPB | 7 | 9 | 10 | 0xBAD);
-        if !known || len < 12 || len % 4 != 0 || len > MAX_BLOCK {
+        let known = matches!(
+            kind,
+            SHB | IDB | OPB | SPB | 4 | 5 | EPB | 7 | 9 | 10 | 0xBAD
+        );
+        if !known || len < 12 || !len.is_multiple_of(4) || len > MAX_BLOCK {
             return false;
         }
         let len = len as usize;

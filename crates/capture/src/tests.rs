@@ -8,10 +8,18 @@ use std::io::Write;
 fn pcap_header(magic: u32, big_endian: bool, snaplen: u32, link: u32) -> Vec<u8> {
     let mut v = Vec::new();
     let w32 = |v: &mut Vec<u8>, x: u32| {
-        v.extend_from_slice(&if big_endian { x.to_be_bytes() } else { x.to_le_bytes() })
+        v.extend_from_slice(&if big_endian {
+            x.to_be_bytes()
+        } else {
+            x.to_le_bytes()
+        })
     };
     let w16 = |v: &mut Vec<u8>, x: u16| {
-        v.extend_from_slice(&if big_endian { x.to_be_bytes() } else { x.to_le_bytes() })
+        v.extend_from_slice(&if big_endian {
+            x.to_be_bytes()
+        } else {
+            x.to_le_bytes()
+        })
     };
     w32(&mut v, magic);
     w16(&mut v, 2);
@@ -25,7 +33,11 @@ fn pcap_header(magic: u32, big_endian: bool, snaplen: u32, link: u32) -> Vec<u8>
 
 fn pcap_record(v: &mut Vec<u8>, big_endian: bool, secs: u32, frac: u32, data: &[u8], orig: u32) {
     for x in [secs, frac, data.len() as u32, orig] {
-        v.extend_from_slice(&if big_endian { x.to_be_bytes() } else { x.to_le_bytes() });
+        v.extend_from_slice(&if big_endian {
+            x.to_be_bytes()
+        } else {
+            x.to_le_bytes()
+        });
     }
     v.extend_from_slice(data);
 }
@@ -98,7 +110,7 @@ fn gzip_and_zstd_are_recognised_by_magic() {
     let mut r = reader(z).unwrap();
     assert_eq!(r.compression(), Compression::Zstd);
     let mut n = 0;
-    while let Some(_) = r.next_packet().unwrap() {
+    while r.next_packet().unwrap().is_some() {
         n += 1;
     }
     assert_eq!(n, 5);
@@ -106,7 +118,7 @@ fn gzip_and_zstd_are_recognised_by_magic() {
 
 fn pcapng_block(kind: u32, body: &[u8]) -> Vec<u8> {
     let mut body = body.to_vec();
-    while body.len() % 4 != 0 {
+    while !body.len().is_multiple_of(4) {
         body.push(0);
     }
     let len = (body.len() + 12) as u32;
@@ -166,9 +178,15 @@ fn pcapng_interfaces_with_different_link_types_and_resolutions() {
     v.extend(pcapng_block(3, &body)); // simple packet block
     let mut r = reader(v).unwrap();
     let a = r.next_packet().unwrap().unwrap();
-    assert_eq!((a.link, a.ts.as_nanos(), a.number), (LinkType::ETHERNET, 1_000_000_000, 1));
+    assert_eq!(
+        (a.link, a.ts.as_nanos(), a.number),
+        (LinkType::ETHERNET, 1_000_000_000, 1)
+    );
     let b = r.next_packet().unwrap().unwrap();
-    assert_eq!((b.link, b.ts.as_nanos(), b.data.len()), (LinkType::RAW, 2_000_000_000, 20));
+    assert_eq!(
+        (b.link, b.ts.as_nanos(), b.data.len()),
+        (LinkType::RAW, 2_000_000_000, 20)
+    );
     let c = r.next_packet().unwrap().unwrap();
     assert_eq!((c.number, c.data), (3, &[9u8, 9, 9, 9][..]));
     assert!(r.next_packet().unwrap().is_none());
@@ -188,7 +206,11 @@ fn empty_file_is_not_a_capture() {
 #[test]
 fn wrong_magic_names_the_bytes() {
     let (_, errors) = read_all(b"GIF89a-not-a-capture-at-all".to_vec());
-    assert!(errors[0].contains("not a pcap or pcapng capture (first bytes 47 49 46 38)"), "{}", errors[0]);
+    assert!(
+        errors[0].contains("not a pcap or pcapng capture (first bytes 47 49 46 38)"),
+        "{}",
+        errors[0]
+    );
 }
 
 #[test]
@@ -207,7 +229,9 @@ fn truncated_last_packet_keeps_the_others() {
     assert_eq!(packets.len(), 2);
     assert_eq!(errors.len(), 1);
     assert!(
-        errors[0].contains("packet 3, byte offset 176: file ends inside a packet record: 76 bytes needed, 66 left"),
+        errors[0].contains(
+            "packet 3, byte offset 176: file ends inside a packet record: 76 bytes needed, 66 left"
+        ),
         "{}",
         errors[0]
     );
@@ -219,7 +243,11 @@ fn truncated_record_header() {
     v.extend_from_slice(&[1, 2, 3]);
     let (packets, errors) = read_all(v);
     assert_eq!(packets.len(), 2);
-    assert!(errors[0].contains("packet 3") && errors[0].contains("packet record header"), "{}", errors[0]);
+    assert!(
+        errors[0].contains("packet 3") && errors[0].contains("packet record header"),
+        "{}",
+        errors[0]
+    );
 }
 
 #[test]
@@ -250,7 +278,10 @@ fn zero_length_records_are_packets() {
     pcap_record(&mut v, false, 1_700_000_002, 0, &[1; 10], 10);
     let (packets, errors) = read_all(v);
     assert!(errors.is_empty());
-    assert_eq!(packets.iter().map(|p| p.2).collect::<Vec<_>>(), vec![60, 0, 10]);
+    assert_eq!(
+        packets.iter().map(|p| p.2).collect::<Vec<_>>(),
+        vec![60, 0, 10]
+    );
 }
 
 #[test]
@@ -260,7 +291,11 @@ fn garbage_after_the_last_record_is_reported_once() {
     let (packets, errors) = read_all(v);
     assert_eq!(packets.len(), 2);
     assert_eq!(errors.len(), 1, "{errors:?}");
-    assert!(errors[0].contains("no valid record found after this point"), "{}", errors[0]);
+    assert!(
+        errors[0].contains("no valid record found after this point"),
+        "{}",
+        errors[0]
+    );
 }
 
 #[test]
@@ -268,7 +303,11 @@ fn unsupported_pcap_version() {
     let mut v = sample_pcap(1);
     v[4] = 3;
     let (_, errors) = read_all(v);
-    assert!(errors[0].contains("pcap version 3 is not supported"), "{}", errors[0]);
+    assert!(
+        errors[0].contains("pcap version 3 is not supported"),
+        "{}",
+        errors[0]
+    );
 }
 
 #[test]
@@ -286,7 +325,9 @@ fn pcapng_bad_trailing_length_resyncs_to_next_block() {
     assert_eq!(packets.len(), 2);
     assert_eq!(errors.len(), 1);
     assert!(
-        errors[0].contains(&format!("byte offset {bad_offset}: block's trailing length does not match")),
+        errors[0].contains(&format!(
+            "byte offset {bad_offset}: block's trailing length does not match"
+        )),
         "{}",
         errors[0]
     );
@@ -301,7 +342,11 @@ fn pcapng_unknown_interface_skips_one_packet() {
     let (packets, errors) = read_all(v);
     assert_eq!(packets.len(), 1);
     assert_eq!(packets[0].0, 2);
-    assert!(errors[0].contains("packet 1") && errors[0].contains("interface 3, but only 1 are defined"), "{}", errors[0]);
+    assert!(
+        errors[0].contains("packet 1") && errors[0].contains("interface 3, but only 1 are defined"),
+        "{}",
+        errors[0]
+    );
 }
 
 #[test]
@@ -314,7 +359,11 @@ fn pcapng_packet_block_longer_than_itself() {
     v.extend(epb(0, 2, &[2; 16]));
     let (packets, errors) = read_all(v);
     assert_eq!(packets.len(), 1);
-    assert!(errors[0].contains("says 5000 captured bytes but holds only 16"), "{}", errors[0]);
+    assert!(
+        errors[0].contains("says 5000 captured bytes but holds only 16"),
+        "{}",
+        errors[0]
+    );
 }
 
 #[test]
@@ -324,7 +373,11 @@ fn pcapng_truncated_block() {
     v.extend(epb(0, 1, &[1; 16]));
     v.truncate(v.len() - 5);
     let (_, errors) = read_all(v);
-    assert!(errors[0].contains("file ends inside a block"), "{}", errors[0]);
+    assert!(
+        errors[0].contains("file ends inside a block"),
+        "{}",
+        errors[0]
+    );
 }
 
 proptest! {

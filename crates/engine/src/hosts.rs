@@ -147,8 +147,11 @@ impl HostTable {
 
     /// IP hosts in address order, then devices seen only at layer 2 (no IP ever), by MAC.
     pub fn into_sorted(self, l2: &[L2Conversation]) -> Vec<Host> {
-        let with_ip: BTreeSet<[u8; 6]> =
-            self.by_ip.values().flat_map(|h| h.macs.iter().copied()).collect();
+        let with_ip: BTreeSet<[u8; 6]> = self
+            .by_ip
+            .values()
+            .flat_map(|h| h.macs.iter().copied())
+            .collect();
         let mut l2_only: BTreeMap<[u8; 6], Host> = BTreeMap::new();
         for conv in l2 {
             for mac in [conv.key.mac_a, conv.key.mac_b] {

@@ -1,16 +1,18 @@
 //! The pipeline: captures → decoded frames → defragmented IP → flows and reassembled streams.
 //!
 //! [`scan`] reads every input in order with one or several workers and returns a
-//! [`ScanReport`]. With several workers, each reads the inputs itself and keeps only the IP
-//! traffic of its shard (a symmetric hash of the address pair, so both directions of a flow
-//! and all fragments of a datagram meet on one worker); worker 0 also counts what belongs to no
-//! shard. Results are merged and sorted, so the report is identical for any number of workers.
+//! [`ScanReport`]. With one worker everything runs in the calling thread. With several, the
+//! calling thread reads and dispatches packets in batches by a symmetric hash of the address
+//! pair (so both directions of a flow and all fragments of a datagram meet on one worker; see
+//! `dispatch.rs`). Results are merged and sorted, so the report is identical for any number of
+//! workers.
 //!
 //! Invariants: nothing here panics on input; capture damage and malformed packets become
 //! anomalies with a file and packet position and the scan goes on; memory is bounded by the
 //! flow state, not by the size of the captures.
 
 mod anomalies;
+mod dispatch;
 mod hosts;
 mod worker;
 
@@ -106,14 +108,14 @@ impl Counters {
     }
 }
 
-fn min_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+pub(crate) fn min_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
 }
 
-fn max_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+pub(crate) fn max_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
@@ -210,58 +212,37 @@ where
         })
         .collect();
 
+    let mut counters = Counters::default();
+    let mut log = AnomalyLog::default();
     let mut workers = if threads == 1 {
-        let mut worker = Worker::new(make_consumer(0), 0, 1, options, options.keep_flows);
+        let mut worker = Worker::new(make_consumer(0), options, options.keep_flows);
         run_inputs(&mut worker, inputs, &mut summaries, observer);
         worker.finish(observer);
         vec![worker]
     } else {
-        let results = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads)
-                .map(|shard| {
-                    let make = &make_consumer;
-                    scope.spawn(move || {
-                        let mut worker = Worker::new(make(shard), shard, threads, options, true);
-                        let mut local: Vec<InputSummary> = Vec::new();
-                        local.resize_with(inputs.inputs.len(), InputSummary::default);
-                        run_inputs(&mut worker, inputs, &mut local, &mut Silent);
-                        worker.finish(&mut Silent);
-                        (worker, local)
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .filter_map(|h| h.join().ok())
-                .collect::<Vec<_>>()
-        });
-        let mut workers = Vec::new();
-        for (shard, (worker, local)) in results.into_iter().enumerate() {
-            if shard == 0 {
-                for (summary, mine) in summaries.iter_mut().zip(local) {
-                    let path = std::mem::take(&mut summary.path);
-                    *summary = InputSummary { path, ..mine };
-                }
-            }
-            workers.push(worker);
-        }
-        for worker in &workers {
+        let (mut workers, books) = dispatch::run(
+            inputs,
+            options,
+            threads,
+            &mut summaries,
+            observer,
+            &make_consumer,
+        );
+        counters.merge(&books.counters);
+        log.merge(books.anomalies);
+        for worker in &mut workers {
             for flow in &worker.kept_flows {
                 observer.flow(flow);
             }
-        }
-        if !options.keep_flows {
-            for worker in &mut workers {
+            if !options.keep_flows {
                 worker.kept_flows.clear();
             }
         }
         workers
     };
 
-    let mut counters = Counters::default();
     let mut hosts = HostTable::default();
     let mut l2 = L2Table::default();
-    let mut log = AnomalyLog::default();
     let mut flows = Vec::new();
     for worker in workers.drain(..) {
         counters.merge(&worker.counters);
@@ -270,7 +251,7 @@ where
         log.merge(worker.anomalies);
         flows.extend(worker.kept_flows);
     }
-    flows.sort_by(|a, b| (a.first_ts, a.key).cmp(&(b.first_ts, b.key)));
+    flows.sort_by_key(|f| (f.first_ts, f.key));
     for error in &inputs.errors {
         log.push(
             usize::MAX,
@@ -325,17 +306,7 @@ fn run_inputs<C: StreamConsumer>(
             }
             Err(e) => {
                 summary.opened = false;
-                summary.errors += 1;
-                worker.anomalies.push(
-                    index,
-                    AnomalyKind::CaptureFormat,
-                    Position {
-                        file: e.file.clone(),
-                        packet: e.packet,
-                        offset: Some(e.offset),
-                    },
-                    e.kind.to_string(),
-                );
+                worker::Bookkeeper::capture_error(index, summary, &mut worker.anomalies, &e);
             }
         }
     }

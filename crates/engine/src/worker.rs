@@ -1,18 +1,16 @@
-//! One pipeline worker: decode → defragment → flows, for the packets of its shard.
+//! One pipeline worker: decode → defragment → flows, for the packets it is given.
 
 use crate::anomalies::AnomalyLog;
 use crate::hosts::HostTable;
-use crate::{Counters, InputSummary, Observer, ScanOptions};
+use crate::{max_opt, min_opt, Counters, InputSummary, Observer, ScanOptions};
 use zonewarden_capture::{CaptureError, CaptureReader, Compression, Format, Packet};
 use zonewarden_flow::{
-    shard_of, Defragmenter, Flow, FlowEvent, FlowTable, L2Table, PacketMeta, StreamConsumer,
+    Defragmenter, Flow, FlowEvent, FlowTable, L2Table, PacketMeta, StreamConsumer,
 };
 use zonewarden_model::{AnomalyKind, Position, Timestamp};
 use zonewarden_wire::{decode_frame, decode_transport, Frame, IpPacket, Net, Transport};
 
 pub(crate) struct Worker<C: StreamConsumer> {
-    shard: usize,
-    shards: usize,
     pub consumer: C,
     pub flows: FlowTable<C>,
     defrag: Defragmenter,
@@ -24,13 +22,141 @@ pub(crate) struct Worker<C: StreamConsumer> {
     keep_flows: bool,
     file: usize,
     file_name: String,
+    /// The capture clock: highest timestamp seen in the whole input so far.
+    clock: Timestamp,
+}
+
+/// What is counted per input file while reading it, independent of any worker: sizes, times,
+/// timestamp order, snap-length cuts and capture errors. Kept by whichever thread reads.
+#[derive(Debug, Default)]
+pub(crate) struct Bookkeeper {
+    previous_ts: Option<Timestamp>,
+    snaplen_cut: u64,
+    first_cut: Option<u64>,
+}
+
+impl Bookkeeper {
+    pub(crate) fn account(
+        &mut self,
+        file: usize,
+        summary: &mut InputSummary,
+        counters: &mut Counters,
+        anomalies: &mut AnomalyLog,
+        packet: &Packet<'_>,
+    ) {
+        summary.packets += 1;
+        summary.bytes += u64::from(packet.orig_len);
+        counters.packets += 1;
+        counters.bytes += u64::from(packet.orig_len);
+        counters.captured_bytes += packet.data.len() as u64;
+        match self.previous_ts {
+            None => {
+                summary.first_ts = Some(summary.first_ts.map_or(packet.ts, |t| t.min(packet.ts)));
+            }
+            Some(prev) if packet.ts < prev => {
+                summary.first_ts = Some(summary.first_ts.map_or(packet.ts, |t| t.min(packet.ts)));
+                anomalies.push(
+                    file,
+                    AnomalyKind::TimestampOrder,
+                    position(&summary.path, Some(packet)),
+                    format!(
+                        "timestamp goes back {:.6} s against the previous packet",
+                        prev.saturating_sub(packet.ts) as f64 / 1e9
+                    ),
+                );
+            }
+            Some(_) => {}
+        }
+        if self.previous_ts.is_none_or(|prev| packet.ts > prev) {
+            summary.last_ts = Some(packet.ts);
+        }
+        self.previous_ts = Some(packet.ts);
+        if (packet.data.len() as u64) < u64::from(packet.orig_len) {
+            self.snaplen_cut += 1;
+            self.first_cut.get_or_insert(packet.number);
+        }
+    }
+
+    pub(crate) fn capture_error(
+        file: usize,
+        summary: &mut InputSummary,
+        anomalies: &mut AnomalyLog,
+        e: &CaptureError,
+    ) {
+        summary.errors += 1;
+        anomalies.push(
+            file,
+            AnomalyKind::CaptureFormat,
+            Position {
+                file: e.file.clone(),
+                packet: e.packet,
+                offset: Some(e.offset),
+            },
+            e.kind.to_string(),
+        );
+    }
+
+    /// Closes a file: its format, link types and the snap-length summary.
+    pub(crate) fn finish(
+        self,
+        file: usize,
+        reader: &CaptureReader,
+        summary: &mut InputSummary,
+        counters: &mut Counters,
+        anomalies: &mut AnomalyLog,
+    ) {
+        summary.format = match reader.format() {
+            Format::Pcap { nanos: false, .. } => "pcap",
+            Format::Pcap { nanos: true, .. } => "pcap-ns",
+            Format::Pcapng => "pcapng",
+        };
+        summary.compression = match reader.compression() {
+            Compression::None => None,
+            Compression::Gzip => Some("gzip"),
+            Compression::Zstd => Some("zstd"),
+        };
+        for link in reader.link_types() {
+            let label = if link.is_supported() {
+                link.name().to_string()
+            } else {
+                format!("unknown({})", link.0)
+            };
+            if !summary.link_types.contains(&label) {
+                summary.link_types.push(label);
+            }
+        }
+        counters.first_ts = min_opt(counters.first_ts, summary.first_ts);
+        counters.last_ts = max_opt(counters.last_ts, summary.last_ts);
+        if self.snaplen_cut > 0 {
+            counters.snaplen_truncated += self.snaplen_cut;
+            anomalies.push(
+                file,
+                AnomalyKind::Snaplen,
+                Position {
+                    file: summary.path.clone(),
+                    packet: self.first_cut,
+                    offset: None,
+                },
+                format!(
+                    "{} packets were cut by the capture's snap length (first here); their missing bytes count as reassembly gaps",
+                    self.snaplen_cut
+                ),
+            );
+        }
+    }
+}
+
+fn position(file: &str, packet: Option<&Packet<'_>>) -> Position {
+    Position {
+        file: file.to_string(),
+        packet: packet.map(|p| p.number),
+        offset: packet.map(|p| p.offset),
+    }
 }
 
 impl<C: StreamConsumer> Worker<C> {
-    pub(crate) fn new(consumer: C, shard: usize, shards: usize, options: &ScanOptions, keep_flows: bool) -> Self {
+    pub(crate) fn new(consumer: C, options: &ScanOptions, keep_flows: bool) -> Self {
         Worker {
-            shard,
-            shards,
             consumer,
             flows: FlowTable::new(options.flow),
             defrag: Defragmenter::new(options.defrag),
@@ -42,16 +168,18 @@ impl<C: StreamConsumer> Worker<C> {
             keep_flows,
             file: 0,
             file_name: String::new(),
+            clock: Timestamp(0),
         }
     }
 
-    /// The primary worker counts what belongs to no shard: every packet's size and time,
-    /// capture errors, and frames without IP.
-    fn is_primary(&self) -> bool {
-        self.shard == 0
+    /// The input that the following packets come from (for anomaly positions).
+    pub(crate) fn set_file(&mut self, file: usize, name: &str) {
+        self.file = file;
+        self.file_name.clear();
+        self.file_name.push_str(name);
     }
 
-    /// Reads one capture to its end.
+    /// Reads one capture to its end in this thread: bookkeeping and processing together.
     pub(crate) fn run_file(
         &mut self,
         file: usize,
@@ -59,113 +187,46 @@ impl<C: StreamConsumer> Worker<C> {
         summary: &mut InputSummary,
         observer: &mut dyn Observer,
     ) {
-        self.file = file;
-        self.file_name = reader.name().to_string();
-        summary.format = match reader.format() {
-            Format::Pcap { nanos: false, .. } => "pcap",
-            Format::Pcap { nanos: true, .. } => "pcap-ns",
-            Format::Pcapng => "pcapng",
-        };
-        summary.compression = match reader.compression() {
-            Compression::None => None,
-            Compression::Gzip => Some("gzip"),
-            Compression::Zstd => Some("zstd"),
-        };
-        let mut previous_ts: Option<Timestamp> = None;
-        let mut snaplen_cut = 0u64;
-        let mut first_cut: Option<u64> = None;
+        self.set_file(file, reader.name());
+        let mut book = Bookkeeper::default();
         let mut since_progress = 0u32;
         loop {
             let packet = match reader.next_packet() {
                 Ok(Some(packet)) => packet,
                 Ok(None) => break,
                 Err(e) => {
-                    if self.is_primary() {
-                        self.capture_error(summary, &e);
-                    }
+                    Bookkeeper::capture_error(file, summary, &mut self.anomalies, &e);
                     continue;
                 }
             };
-            if self.is_primary() {
-                summary.packets += 1;
-                summary.bytes += u64::from(packet.orig_len);
-                summary.first_ts = Some(summary.first_ts.map_or(packet.ts, |t| t.min(packet.ts)));
-                summary.last_ts = Some(summary.last_ts.map_or(packet.ts, |t| t.max(packet.ts)));
-                if let Some(prev) = previous_ts {
-                    if packet.ts < prev {
-                        self.anomaly(
-                            AnomalyKind::TimestampOrder,
-                            Some(&packet),
-                            format!(
-                                "timestamp goes back {:.6} s against the previous packet",
-                                prev.saturating_sub(packet.ts) as f64 / 1e9
-                            ),
-                        );
-                    }
-                }
-                previous_ts = Some(packet.ts);
-                if (packet.data.len() as u64) < u64::from(packet.orig_len) {
-                    snaplen_cut += 1;
-                    first_cut.get_or_insert(packet.number);
-                }
-            }
-            self.packet(&packet);
+            book.account(
+                file,
+                summary,
+                &mut self.counters,
+                &mut self.anomalies,
+                &packet,
+            );
+            let clock = self.clock.max(packet.ts);
+            self.process(&packet, clock);
             self.drain(observer, Some(&packet));
             since_progress += 1;
             if since_progress == 1 << 16 {
                 since_progress = 0;
-                if self.is_primary() {
-                    observer.progress(reader.position());
-                }
+                observer.progress(reader.position());
             }
         }
-        if snaplen_cut > 0 {
-            self.counters.snaplen_truncated += snaplen_cut;
-            self.anomalies.push(
-                file,
-                AnomalyKind::Snaplen,
-                Position {
-                    file: self.file_name.clone(),
-                    packet: first_cut,
-                    offset: None,
-                },
-                format!(
-                    "{snaplen_cut} packets were cut by the capture's snap length (first here); their missing bytes count as reassembly gaps"
-                ),
-            );
-        }
-        for link in reader.link_types() {
-            let name = link.name();
-            let label = if link.is_supported() {
-                name.to_string()
-            } else {
-                format!("unknown({})", link.0)
-            };
-            if !summary.link_types.contains(&label) {
-                summary.link_types.push(label);
-            }
-        }
-        if self.is_primary() {
-            observer.progress(reader.position());
-        }
-    }
-
-    fn capture_error(&mut self, summary: &mut InputSummary, e: &CaptureError) {
-        summary.errors += 1;
-        self.anomalies.push(
-            self.file,
-            AnomalyKind::CaptureFormat,
-            Position {
-                file: e.file.clone(),
-                packet: e.packet,
-                offset: Some(e.offset),
-            },
-            e.kind.to_string(),
+        book.finish(
+            file,
+            &reader,
+            summary,
+            &mut self.counters,
+            &mut self.anomalies,
         );
+        observer.progress(reader.position());
     }
 
     /// Moves finished flows and table events out after a packet.
-    fn drain(&mut self, observer: &mut dyn Observer, packet: Option<&Packet<'_>>) {
+    pub(crate) fn drain(&mut self, observer: &mut dyn Observer, packet: Option<&Packet<'_>>) {
         if self.flows.has_finished() {
             let finished: Vec<Flow> = self.flows.take_finished().collect();
             for flow in finished {
@@ -208,84 +269,54 @@ impl<C: StreamConsumer> Worker<C> {
     }
 
     fn anomaly(&mut self, kind: AnomalyKind, packet: Option<&Packet<'_>>, message: String) {
-        self.anomalies.push(
-            self.file,
-            kind,
-            Position {
-                file: self.file_name.clone(),
-                packet: packet.map(|p| p.number),
-                offset: packet.map(|p| p.offset),
-            },
-            message,
-        );
+        self.anomalies
+            .push(self.file, kind, position(&self.file_name, packet), message);
     }
 
-    /// The per-packet path.
-    fn packet(&mut self, packet: &Packet<'_>) {
-        let primary = self.is_primary();
+    /// The per-packet path: decode, then flows, defragmentation or L2 conversations.
+    ///
+    /// `clock` is the capture clock (see [`PacketMeta::clock`]); the dispatcher passes the
+    /// reader's, so every worker measures idle time alike.
+    pub(crate) fn process(&mut self, packet: &Packet<'_>, clock: Timestamp) {
+        self.clock = clock;
         let wire_len = u64::from(packet.orig_len);
-        if primary {
-            let c = &mut self.counters;
-            c.packets += 1;
-            c.bytes += wire_len;
-            c.captured_bytes += packet.data.len() as u64;
-            c.first_ts = Some(c.first_ts.map_or(packet.ts, |t| t.min(packet.ts)));
-            c.last_ts = Some(c.last_ts.map_or(packet.ts, |t| t.max(packet.ts)));
-        }
         let frame = match decode_frame(packet.link, packet.data) {
             Ok(frame) => frame,
             Err(e) => {
-                if primary {
-                    let kind = if packet.link.is_supported() {
-                        self.counters.decode_errors += 1;
-                        AnomalyKind::MalformedHeader
-                    } else {
-                        self.counters.unknown_link += 1;
-                        AnomalyKind::UnknownLinkType
-                    };
-                    let message = if packet.link.is_supported() {
-                        e.to_string()
-                    } else {
-                        format!("link type {} is not supported; packet counted but not decoded", packet.link.0)
-                    };
-                    self.anomaly(kind, Some(packet), message);
-                }
+                let (kind, message) = if packet.link.is_supported() {
+                    self.counters.decode_errors += 1;
+                    (AnomalyKind::MalformedHeader, e.to_string())
+                } else {
+                    self.counters.unknown_link += 1;
+                    (
+                        AnomalyKind::UnknownLinkType,
+                        format!(
+                            "link type {} is not supported; packet counted but not decoded",
+                            packet.link.0
+                        ),
+                    )
+                };
+                self.anomaly(kind, Some(packet), message);
                 return;
             }
         };
         match frame.net {
-            Net::Ip(ip) => {
-                if self.shards > 1 && shard_of(ip.src, ip.dst, frame.vlans, self.shards) != self.shard {
-                    return;
-                }
-                self.ip(packet, &frame, &ip, wire_len);
-            }
+            Net::Ip(ip) => self.ip(packet, &frame, &ip, wire_len),
             Net::Arp(arp) => {
-                if primary {
-                    self.counters.arp += 1;
-                    self.record_l2(packet, &frame, wire_len);
-                    if let Some(sender) = arp.sender_ip {
-                        self.hosts.add_packet(
-                            packet.ts,
-                            sender.into(),
-                            arp.sender_mac,
-                            None,
-                            wire_len,
-                        );
-                    }
+                self.counters.arp += 1;
+                self.record_l2(packet, &frame, wire_len);
+                if let Some(sender) = arp.sender_ip {
+                    self.hosts
+                        .add_packet(packet.ts, sender.into(), arp.sender_mac, None, wire_len);
                 }
             }
             Net::Other(_) => {
-                if primary {
-                    self.counters.other_l2 += 1;
-                    self.record_l2(packet, &frame, wire_len);
-                }
+                self.counters.other_l2 += 1;
+                self.record_l2(packet, &frame, wire_len);
             }
             Net::Malformed(e) => {
-                if primary {
-                    self.counters.decode_errors += 1;
-                    self.anomaly(AnomalyKind::MalformedHeader, Some(packet), e.to_string());
-                }
+                self.counters.decode_errors += 1;
+                self.anomaly(AnomalyKind::MalformedHeader, Some(packet), e.to_string());
             }
         }
     }
@@ -304,6 +335,7 @@ impl<C: StreamConsumer> Worker<C> {
         }
         let mut meta = PacketMeta {
             ts: packet.ts,
+            clock: self.clock,
             src: ip.src,
             dst: ip.dst,
             vlans: frame.vlans,
@@ -318,6 +350,7 @@ impl<C: StreamConsumer> Worker<C> {
                 self.counters.fragments += 1;
                 let done = self.defrag.add(
                     packet.ts,
+                    self.clock,
                     ip.src,
                     ip.dst,
                     ip.proto,
@@ -353,13 +386,23 @@ impl<C: StreamConsumer> Worker<C> {
             }
             Ok(Transport::Icmp { .. }) => {
                 self.counters.icmp_packets += meta.frames;
-                self.hosts
-                    .add_packet(packet.ts, ip.src, frame.src_mac, Some(ip.dst), meta.wire_len);
+                self.hosts.add_packet(
+                    packet.ts,
+                    ip.src,
+                    frame.src_mac,
+                    Some(ip.dst),
+                    meta.wire_len,
+                );
             }
             Ok(Transport::Other(_)) => {
                 self.counters.other_ip_packets += meta.frames;
-                self.hosts
-                    .add_packet(packet.ts, ip.src, frame.src_mac, Some(ip.dst), meta.wire_len);
+                self.hosts.add_packet(
+                    packet.ts,
+                    ip.src,
+                    frame.src_mac,
+                    Some(ip.dst),
+                    meta.wire_len,
+                );
             }
             Err(e) => {
                 self.counters.decode_errors += 1;

@@ -98,9 +98,12 @@ impl Defragmenter {
 
     /// Adds a fragment; returns the datagram's payload once every piece is there.
     #[allow(clippy::too_many_arguments)]
+    /// `clock` is the capture clock (highest timestamp so far in the input) on which timeouts
+    /// are measured.
     pub fn add(
         &mut self,
         ts: Timestamp,
+        clock: Timestamp,
         src: IpAddr,
         dst: IpAddr,
         proto: u8,
@@ -109,7 +112,7 @@ impl Defragmenter {
         data: &[u8],
         wire_len: u64,
     ) -> Option<Reassembled> {
-        self.expire(ts);
+        self.expire(clock);
         let end = fragment.offset.saturating_add(data.len() as u32);
         if end > MAX_DATAGRAM {
             self.event(format!(
@@ -125,6 +128,14 @@ impl Defragmenter {
             proto,
             vlans,
         };
+        // A datagram whose last fragment is older than the timeout is dead, whether or not a
+        // sweep has run yet: deciding here keeps results independent of sweep timing.
+        let timeout = self.limits.timeout_secs.saturating_mul(1_000_000_000);
+        if let Some(stale) = self.pending.get(&key) {
+            if clock.saturating_sub(stale.last_ts) > timeout {
+                self.drop_pending(key);
+            }
+        }
         if !self.pending.contains_key(&key) && self.pending.len() >= self.limits.max_datagrams {
             self.event(format!(
                 "{} fragmented datagrams pending at once: fragment of {src} -> {dst} dropped",
@@ -151,7 +162,7 @@ impl Defragmenter {
         pending.frames += 1;
         pending.wire_bytes += wire_len;
         pending.held += data.len();
-        pending.last_ts = ts;
+        pending.last_ts = pending.last_ts.max(ts);
         if !fragment.more {
             pending.total = Some(end);
         }
@@ -198,13 +209,17 @@ impl Defragmenter {
             .map(|(k, _)| *k)
             .collect();
         for key in expired {
-            if let Some(p) = self.pending.remove(&key) {
-                self.held = self.held.saturating_sub(p.held);
-                self.event(format!(
-                    "fragments of {} -> {} id {} never completed ({} fragments, timed out)",
-                    key.src, key.dst, key.id, p.frames
-                ));
-            }
+            self.drop_pending(key);
+        }
+    }
+
+    fn drop_pending(&mut self, key: FragKey) {
+        if let Some(p) = self.pending.remove(&key) {
+            self.held = self.held.saturating_sub(p.held);
+            self.event(format!(
+                "fragments of {} -> {} id {} never completed ({} fragments, timed out)",
+                key.src, key.dst, key.id, p.frames
+            ));
         }
     }
 
@@ -250,11 +265,16 @@ mod tests {
     fn add(d: &mut Defragmenter, offset: u32, more: bool, data: &[u8]) -> Option<Reassembled> {
         d.add(
             Timestamp(1),
+            Timestamp(1),
             IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
             IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
             17,
             Vlans::default(),
-            Fragment { id: 7, offset, more },
+            Fragment {
+                id: 7,
+                offset,
+                more,
+            },
             data,
             data.len() as u64 + 34,
         )
@@ -290,7 +310,12 @@ mod tests {
         d.expire(Timestamp(100 * 1_000_000_000));
         assert_eq!(d.pending.len(), 0);
         assert_eq!(d.held, 0);
-        assert!(d.take_events().next().unwrap().message.contains("never completed"));
+        assert!(d
+            .take_events()
+            .next()
+            .unwrap()
+            .message
+            .contains("never completed"));
     }
 
     #[test]

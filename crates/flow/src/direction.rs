@@ -33,10 +33,10 @@ impl DirectionSource {
 
 /// Server ports of the industrial and IT services zonewarden meets in plants.
 const KNOWN_SERVICE_PORTS: &[u16] = &[
-    20, 21, 22, 23, 25, 53, 67, 69, 80, 102, 110, 123, 135, 137, 138, 139, 143, 161, 162, 389,
-    443, 445, 502, 514, 636, 789, 1089, 1090, 1091, 1433, 1883, 1911, 1962, 2222, 2404, 2455,
-    3389, 4000, 4840, 4843, 5007, 5020, 5094, 5432, 5450, 8080, 8443, 8883, 9600, 18245, 18246,
-    20000, 20547, 34962, 34963, 34964, 44818, 47808, 48898,
+    20, 21, 22, 23, 25, 53, 67, 69, 80, 102, 110, 123, 135, 137, 138, 139, 143, 161, 162, 389, 443,
+    445, 502, 514, 636, 789, 1089, 1090, 1091, 1433, 1883, 1911, 1962, 2222, 2404, 2455, 3389,
+    4000, 4840, 4843, 5007, 5020, 5094, 5432, 5450, 8080, 8443, 8883, 9600, 18245, 18246, 20000,
+    20547, 34962, 34963, 34964, 44818, 47808, 48898,
 ];
 
 fn is_known_service(port: u16) -> bool {
@@ -76,26 +76,50 @@ mod tests {
 
     #[test]
     fn handshake_decides_first() {
-        assert_eq!(decide(502, 40000, true, false), (true, DirectionSource::Syn));
-        assert_eq!(decide(40000, 502, true, true), (false, DirectionSource::SynAck));
+        assert_eq!(
+            decide(502, 40000, true, false),
+            (true, DirectionSource::Syn)
+        );
+        assert_eq!(
+            decide(40000, 502, true, true),
+            (false, DirectionSource::SynAck)
+        );
     }
 
     #[test]
     fn port_heuristic_finds_the_server() {
         // Response from a Modbus server picked up mid-stream.
-        assert_eq!(decide(502, 51000, false, true), (false, DirectionSource::Port));
-        assert_eq!(decide(51000, 502, false, true), (true, DirectionSource::Port));
+        assert_eq!(
+            decide(502, 51000, false, true),
+            (false, DirectionSource::Port)
+        );
+        assert_eq!(
+            decide(51000, 502, false, true),
+            (true, DirectionSource::Port)
+        );
         // Unknown low port against a high port.
-        assert_eq!(decide(700, 40000, false, false), (false, DirectionSource::Port));
+        assert_eq!(
+            decide(700, 40000, false, false),
+            (false, DirectionSource::Port)
+        );
         // Registered-range service against an ephemeral port.
-        assert_eq!(decide(45000, 9000, false, false), (true, DirectionSource::Port));
+        assert_eq!(
+            decide(45000, 9000, false, false),
+            (true, DirectionSource::Port)
+        );
         // DHCP: 67 is a known service, 68 is not.
         assert_eq!(decide(68, 67, false, false), (true, DirectionSource::Port));
     }
 
     #[test]
     fn ties_fall_back_to_first_packet() {
-        assert_eq!(decide(47808, 47808, false, false), (true, DirectionSource::FirstPacket));
-        assert_eq!(decide(50000, 50001, false, false), (true, DirectionSource::FirstPacket));
+        assert_eq!(
+            decide(47808, 47808, false, false),
+            (true, DirectionSource::FirstPacket)
+        );
+        assert_eq!(
+            decide(50000, 50001, false, false),
+            (true, DirectionSource::FirstPacket)
+        );
     }
 }

@@ -104,7 +104,7 @@ impl L2Table {
     /// All conversations in a stable order: first seen, then key.
     pub fn into_sorted(self) -> Vec<L2Conversation> {
         let mut all: Vec<L2Conversation> = self.map.into_values().collect();
-        all.sort_by(|a, b| (a.first_ts, a.key).cmp(&(b.first_ts, b.key)));
+        all.sort_by_key(|c| (c.first_ts, c.key));
         all
     }
 }

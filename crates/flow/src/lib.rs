@@ -18,6 +18,6 @@ pub use key::{shard_of, FlowKey};
 pub use l2::{L2Conversation, L2Key, L2Table};
 pub use reassembly::{CapHit, Chunk, HalfStream, ReassemblyLimits, StreamStats};
 pub use table::{
-    endpoint, CloseReason, Flow, FlowConfig, FlowEvent, FlowTable, NullConsumer, PacketMeta, StreamConsumer,
-    TcpSummary,
+    endpoint, CloseReason, Flow, FlowConfig, FlowEvent, FlowTable, NullConsumer, PacketMeta,
+    StreamConsumer, TcpSummary,
 };

@@ -243,15 +243,28 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn collect(stream: &mut HalfStream, segs: &[(u32, &[u8])], limits: ReassemblyLimits) -> (Vec<u8>, u64) {
+    fn collect(
+        stream: &mut HalfStream,
+        segs: &[(u32, &[u8])],
+        limits: ReassemblyLimits,
+    ) -> (Vec<u8>, u64) {
         let mut out = Vec::new();
         let mut gaps = 0u64;
         let mut global = 0usize;
         for (seq, data) in segs {
-            stream.segment(*seq, false, data, 0, Timestamp(0), &limits, &mut global, &mut |c| match c {
-                Chunk::Data(d, _) => out.extend_from_slice(d),
-                Chunk::Gap(n) => gaps += n,
-            });
+            stream.segment(
+                *seq,
+                false,
+                data,
+                0,
+                Timestamp(0),
+                &limits,
+                &mut global,
+                &mut |c| match c {
+                    Chunk::Data(d, _) => out.extend_from_slice(d),
+                    Chunk::Gap(n) => gaps += n,
+                },
+            );
         }
         stream.flush(&mut global, &mut |c| match c {
             Chunk::Data(d, _) => out.extend_from_slice(d),
@@ -264,7 +277,11 @@ mod tests {
     #[test]
     fn in_order_segments_pass_through() {
         let mut s = HalfStream::default();
-        let (out, gaps) = collect(&mut s, &[(100, b"abc"), (103, b"def")], ReassemblyLimits::default());
+        let (out, gaps) = collect(
+            &mut s,
+            &[(100, b"abc"), (103, b"def")],
+            ReassemblyLimits::default(),
+        );
         assert_eq!(out, b"abcdef");
         assert_eq!(gaps, 0);
     }
@@ -272,7 +289,11 @@ mod tests {
     #[test]
     fn out_of_order_is_reordered() {
         let mut s = HalfStream::default();
-        let (out, _) = collect(&mut s, &[(100, b"abc"), (106, b"ghi"), (103, b"def")], ReassemblyLimits::default());
+        let (out, _) = collect(
+            &mut s,
+            &[(100, b"abc"), (106, b"ghi"), (103, b"def")],
+            ReassemblyLimits::default(),
+        );
         assert_eq!(out, b"abcdefghi");
         assert_eq!(s.stats.out_of_order, 1);
     }
@@ -295,7 +316,11 @@ mod tests {
         let start = u32::MAX - 1;
         let (out, gaps) = collect(
             &mut s,
-            &[(start, b"ab"), (start.wrapping_add(4), b"ef"), (start.wrapping_add(2), b"cd")],
+            &[
+                (start, b"ab"),
+                (start.wrapping_add(4), b"ef"),
+                (start.wrapping_add(2), b"cd"),
+            ],
             ReassemblyLimits::default(),
         );
         assert_eq!(out, b"abcdef");
@@ -305,7 +330,11 @@ mod tests {
     #[test]
     fn hole_at_end_becomes_a_gap_with_its_size() {
         let mut s = HalfStream::default();
-        let (out, gaps) = collect(&mut s, &[(0, b"ab"), (10, b"kl")], ReassemblyLimits::default());
+        let (out, gaps) = collect(
+            &mut s,
+            &[(0, b"ab"), (10, b"kl")],
+            ReassemblyLimits::default(),
+        );
         assert_eq!(out, b"abkl");
         assert_eq!(gaps, 8);
         assert_eq!(s.stats.gaps, 1);
@@ -313,17 +342,47 @@ mod tests {
 
     #[test]
     fn per_flow_cap_forces_a_gap_and_releases_memory() {
-        let limits = ReassemblyLimits { per_direction_bytes: 4, global_bytes: 1 << 20 };
+        let limits = ReassemblyLimits {
+            per_direction_bytes: 4,
+            global_bytes: 1 << 20,
+        };
         let mut s = HalfStream::default();
         let mut global = 0;
         let mut delivered = Vec::new();
-        s.segment(0, false, b"a", 0, Timestamp(0), &limits, &mut global, &mut |_| {});
-        s.segment(10, false, b"xyz", 0, Timestamp(0), &limits, &mut global, &mut |_| {});
-        let hit = s.segment(13, false, b"uvw", 0, Timestamp(0), &limits, &mut global, &mut |c| {
-            if let Chunk::Data(d, _) = c {
-                delivered.extend_from_slice(d)
-            }
-        });
+        s.segment(
+            0,
+            false,
+            b"a",
+            0,
+            Timestamp(0),
+            &limits,
+            &mut global,
+            &mut |_| {},
+        );
+        s.segment(
+            10,
+            false,
+            b"xyz",
+            0,
+            Timestamp(0),
+            &limits,
+            &mut global,
+            &mut |_| {},
+        );
+        let hit = s.segment(
+            13,
+            false,
+            b"uvw",
+            0,
+            Timestamp(0),
+            &limits,
+            &mut global,
+            &mut |c| {
+                if let Chunk::Data(d, _) = c {
+                    delivered.extend_from_slice(d)
+                }
+            },
+        );
         assert_eq!(hit, Some(CapHit::PerFlow));
         assert_eq!(delivered, b"xyzuvw");
         assert_eq!(s.held_bytes(), 0);
@@ -336,17 +395,35 @@ mod tests {
         let mut global = 0;
         let limits = ReassemblyLimits::default();
         let mut gaps = 0;
-        s.segment(0, false, b"ab", 3, Timestamp(0), &limits, &mut global, &mut |c| {
-            if let Chunk::Gap(n) = c {
-                gaps += n
-            }
-        });
+        s.segment(
+            0,
+            false,
+            b"ab",
+            3,
+            Timestamp(0),
+            &limits,
+            &mut global,
+            &mut |c| {
+                if let Chunk::Gap(n) = c {
+                    gaps += n
+                }
+            },
+        );
         let mut out = Vec::new();
-        s.segment(5, false, b"f", 0, Timestamp(0), &limits, &mut global, &mut |c| {
-            if let Chunk::Data(d, _) = c {
-                out.extend_from_slice(d)
-            }
-        });
+        s.segment(
+            5,
+            false,
+            b"f",
+            0,
+            Timestamp(0),
+            &limits,
+            &mut global,
+            &mut |c| {
+                if let Chunk::Data(d, _) = c {
+                    out.extend_from_slice(d)
+                }
+            },
+        );
         assert_eq!(gaps, 3);
         assert_eq!(out, b"f");
     }

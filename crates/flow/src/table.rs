@@ -45,6 +45,10 @@ impl StreamConsumer for NullConsumer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PacketMeta {
     pub ts: Timestamp,
+    /// The capture clock: the highest timestamp seen so far in the whole input (not only in
+    /// this table's share of it). Idle timeouts are measured on it, so a sharded run closes
+    /// the same flows as a single one.
+    pub clock: Timestamp,
     pub src: IpAddr,
     pub dst: IpAddr,
     pub vlans: Vlans,
@@ -267,9 +271,13 @@ impl<C: StreamConsumer> FlowTable<C> {
     /// One TCP segment.
     pub fn tcp(&mut self, consumer: &mut C, meta: &PacketMeta, seg: &Tcp<'_>) {
         let PacketMeta {
-            ts, src, dst, vlans, ..
+            ts,
+            src,
+            dst,
+            vlans,
+            ..
         } = *meta;
-        self.advance(consumer, ts);
+        self.advance(consumer, meta.clock);
         let (key, src_is_lo) =
             FlowKey::new(src, seg.src_port, dst, seg.dst_port, ipproto::TCP, vlans);
         let syn_only = seg.flags.syn() && !seg.flags.ack();
@@ -295,25 +303,40 @@ impl<C: StreamConsumer> FlowTable<C> {
             global_held,
             events,
             created,
+            finished,
             ..
         } = self;
-        let entry = map.entry(key).or_insert_with(|| {
-            let (sender_is_client, by) =
-                decide(seg.src_port, seg.dst_port, seg.flags.syn(), seg.flags.ack());
-            let tcp = TcpSummary {
-                midstream: !seg.flags.syn(),
-                ..TcpSummary::default()
-            };
-            created[0] += 1;
-            new_entry(key, src_is_lo, sender_is_client, by, ts, Some(tcp), next_id)
-        });
+        let entry = open_entry(
+            map,
+            key,
+            meta.clock,
+            config,
+            consumer,
+            global_held,
+            finished,
+            || {
+                let (sender_is_client, by) =
+                    decide(seg.src_port, seg.dst_port, seg.flags.syn(), seg.flags.ack());
+                let tcp = TcpSummary {
+                    midstream: !seg.flags.syn(),
+                    ..TcpSummary::default()
+                };
+                created[0] += 1;
+                new_entry(key, src_is_lo, sender_is_client, by, ts, Some(tcp), next_id)
+            },
+        );
         let Entry {
             flow,
             streams,
             state,
         } = entry;
         let dir = direction_of(flow, src, seg.src_port);
-        count(flow, dir, meta, seg.payload.len() as u64 + u64::from(seg.missing));
+        count(
+            flow,
+            dir,
+            meta,
+            seg.payload.len() as u64 + u64::from(seg.missing),
+        );
         let Some(tcp) = flow.tcp.as_mut() else {
             return;
         };
@@ -386,22 +409,38 @@ impl<C: StreamConsumer> FlowTable<C> {
         payload: &[u8],
     ) {
         let PacketMeta {
-            ts, src, dst, vlans, ..
+            ts,
+            src,
+            dst,
+            vlans,
+            ..
         } = *meta;
-        self.advance(consumer, ts);
+        self.advance(consumer, meta.clock);
         let (key, src_is_lo) = FlowKey::new(src, src_port, dst, dst_port, ipproto::UDP, vlans);
         self.make_room(&key);
         let FlowTable {
             map,
+            config,
             next_id,
             created,
+            global_held,
+            finished,
             ..
         } = self;
-        let entry = map.entry(key).or_insert_with(|| {
-            let (sender_is_client, by) = decide(src_port, dst_port, false, false);
-            created[1] += 1;
-            new_entry(key, src_is_lo, sender_is_client, by, ts, None, next_id)
-        });
+        let entry = open_entry(
+            map,
+            key,
+            meta.clock,
+            config,
+            consumer,
+            global_held,
+            finished,
+            || {
+                let (sender_is_client, by) = decide(src_port, dst_port, false, false);
+                created[1] += 1;
+                new_entry(key, src_is_lo, sender_is_client, by, ts, None, next_id)
+            },
+        );
         let dir = direction_of(&entry.flow, src, src_port);
         count(&mut entry.flow, dir, meta, payload.len() as u64);
         if !payload.is_empty() {
@@ -482,35 +521,79 @@ impl<C: StreamConsumer> FlowTable<C> {
     }
 
     fn close_entry(&mut self, consumer: &mut C, entry: Entry<C::State>, reason: CloseReason) {
-        let Entry {
-            mut flow,
-            streams,
-            mut state,
-        } = entry;
-        if let Some(mut streams) = streams {
-            for dir in [Direction::ToServer, Direction::ToClient] {
-                let Some(stream) = streams.get_mut(dir.index()) else {
-                    continue;
-                };
-                let flow_ref: &Flow = &flow;
-                stream.flush(&mut self.global_held, &mut |chunk| match chunk {
-                    Chunk::Data(data, at) => consumer.on_data(&mut state, flow_ref, dir, at, data),
-                    Chunk::Gap(len) => consumer.on_gap(&mut state, flow_ref, dir, len),
-                });
-            }
-            if let (Some(tcp), [to_server, to_client]) = (flow.tcp.as_mut(), &*streams) {
-                tcp.client_stream = to_server.stats;
-                tcp.server_stream = to_client.stats;
-            }
-        }
-        consumer.on_close(state, &flow, reason);
-        self.finished.push(flow);
+        close(
+            consumer,
+            entry,
+            reason,
+            &mut self.global_held,
+            &mut self.finished,
+        );
     }
 
     /// Closes every open flow (end of input); they appear in [`FlowTable::take_finished`].
     pub fn finish(&mut self, consumer: &mut C) {
         self.expire(consumer, true);
     }
+}
+
+/// Finds the flow for `key`, or makes it. A flow idle beyond its timeout on the capture clock
+/// is closed first and a new one made: deciding at the packet (not only in periodic sweeps)
+/// makes the result independent of when sweeps happen, and so of how flows are sharded.
+#[allow(clippy::too_many_arguments)]
+fn open_entry<'m, C: StreamConsumer>(
+    map: &'m mut Map<FlowKey, Entry<C::State>>,
+    key: FlowKey,
+    clock: Timestamp,
+    config: &FlowConfig,
+    consumer: &mut C,
+    global_held: &mut usize,
+    finished: &mut Vec<Flow>,
+    make: impl FnOnce() -> Entry<C::State>,
+) -> &'m mut Entry<C::State> {
+    match map.entry(key) {
+        std::collections::hash_map::Entry::Occupied(occupied) => {
+            let entry = occupied.into_mut();
+            if is_idle(&entry.flow, clock, config) {
+                let old = std::mem::replace(entry, make());
+                close(consumer, old, CloseReason::Timeout, global_held, finished);
+            }
+            entry
+        }
+        std::collections::hash_map::Entry::Vacant(vacant) => vacant.insert(make()),
+    }
+}
+
+/// Flushes a flow's streams, tells the consumer, and moves the flow to the finished list.
+fn close<C: StreamConsumer>(
+    consumer: &mut C,
+    entry: Entry<C::State>,
+    reason: CloseReason,
+    global_held: &mut usize,
+    finished: &mut Vec<Flow>,
+) {
+    let Entry {
+        mut flow,
+        streams,
+        mut state,
+    } = entry;
+    if let Some(mut streams) = streams {
+        for dir in [Direction::ToServer, Direction::ToClient] {
+            let Some(stream) = streams.get_mut(dir.index()) else {
+                continue;
+            };
+            let flow_ref: &Flow = &flow;
+            stream.flush(global_held, &mut |chunk| match chunk {
+                Chunk::Data(data, at) => consumer.on_data(&mut state, flow_ref, dir, at, data),
+                Chunk::Gap(len) => consumer.on_gap(&mut state, flow_ref, dir, len),
+            });
+        }
+        if let (Some(tcp), [to_server, to_client]) = (flow.tcp.as_mut(), &*streams) {
+            tcp.client_stream = to_server.stats;
+            tcp.server_stream = to_client.stats;
+        }
+    }
+    consumer.on_close(state, &flow, reason);
+    finished.push(flow);
 }
 
 fn new_entry<S: Default>(

@@ -11,9 +11,11 @@
 //!   (Schneider), S7comm (Siemens), EtherNet/IP with CIP (Rockwell, plus a
 //!   remote I/O adapter exchanging class 1 I/O on UDP 2222) and DNP3 (Moxa).
 //! * Level 2, 10.10.2.0/24: HMIs polling every PLC over one long-lived TCP
-//!   connection each, and engineering stations that go online with a PLC
-//!   every 20–40 s and browse the network with EtherNet/IP ListIdentity.
-//! * Level 3, 10.10.3.0/24: a historian serving web pages.
+//!   connection each and forwarding data to the historian over TLS, and
+//!   engineering stations that go online with a PLC every 20–40 s and
+//!   browse the network with EtherNet/IP ListIdentity.
+//! * Level 3, 10.10.3.0/24: a historian, fed by the HMIs over HTTPS and
+//!   serving trend pages to the office.
 //! * Level 4, 10.10.4.0/24: workstations doing DNS, HTTP and NTP against
 //!   the site's servers.
 //! * A router at 10.10.x.1 forwarding between the subnets, sending LLDP;

@@ -19,6 +19,17 @@ const LINKTYPE_ETHERNET: u32 = 1;
 pub const GLOBAL_HEADER_LEN: u64 = 24;
 pub const RECORD_HEADER_LEN: u64 = 16;
 
+/// What a finished file contains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PcapStats {
+    pub packets: u64,
+    pub bytes_written: u64,
+    /// 0 when no packet was written.
+    pub first_ts_us: u64,
+    /// 0 when no packet was written.
+    pub last_ts_us: u64,
+}
+
 /// Streams packet records to `out`, tracking the counts reported in
 /// [`crate::GenSummary`].
 #[derive(Debug)]
@@ -98,16 +109,15 @@ impl<W: Write> PcapWriter<W> {
         Ok(())
     }
 
-    /// Flushes the output and returns `(packets, bytes, first_ts, last_ts)`.
-    pub fn finish(mut self) -> io::Result<(u64, u64, u64, u64)> {
+    /// Flushes the output.
+    pub fn finish(mut self) -> io::Result<PcapStats> {
         self.out.flush()?;
-        let first = self.first_ts_us.unwrap_or(0);
-        let last = if self.packets == 0 {
-            0
-        } else {
-            self.last_ts_us
-        };
-        Ok((self.packets, self.bytes_written, first, last))
+        Ok(PcapStats {
+            packets: self.packets,
+            bytes_written: self.bytes_written,
+            first_ts_us: self.first_ts_us.unwrap_or(0),
+            last_ts_us: self.last_ts_us,
+        })
     }
 }
 
@@ -119,7 +129,16 @@ mod tests {
     fn global_header_layout() {
         let mut out = Vec::new();
         let writer = PcapWriter::new(&mut out).unwrap();
-        assert_eq!(writer.finish().unwrap(), (0, 24, 0, 0));
+        let stats = writer.finish().unwrap();
+        assert_eq!(
+            stats,
+            PcapStats {
+                packets: 0,
+                bytes_written: 24,
+                first_ts_us: 0,
+                last_ts_us: 0
+            }
+        );
         assert_eq!(
             out,
             [
@@ -141,10 +160,15 @@ mod tests {
             .write_packet(1_767_225_600_000_123, &[0xaa, 0xbb, 0xcc])
             .unwrap();
         assert_eq!(writer.bytes_written(), 24 + 16 + 3);
-        let summary = writer.finish().unwrap();
+        let stats = writer.finish().unwrap();
         assert_eq!(
-            summary,
-            (1, 43, 1_767_225_600_000_123, 1_767_225_600_000_123)
+            stats,
+            PcapStats {
+                packets: 1,
+                bytes_written: 43,
+                first_ts_us: 1_767_225_600_000_123,
+                last_ts_us: 1_767_225_600_000_123
+            }
         );
         assert_eq!(
             &out[24..],

@@ -3,12 +3,12 @@
 //! The layout follows the Purdue model that IEC 62443-3-2 zoning starts
 //! from, one /24 per level:
 //!
-//! | subnet         | level | stations                                      |
-//! |----------------|-------|-----------------------------------------------|
-//! | 10.10.1.0/24   | 1     | PLCs/RTUs (.11…), remote I/O adapters after   |
-//! | 10.10.2.0/24   | 2     | HMIs/SCADA servers (.11…), engineering stations after |
-//! | 10.10.3.0/24   | 3     | historian (.10)                               |
-//! | 10.10.4.0/24   | 4     | DNS/NTP server (.10), web server (.20), workstations (.101…) |
+//! | subnet       | level | stations                                                  |
+//! |--------------|-------|-----------------------------------------------------------|
+//! | 10.10.1.0/24 | 1     | PLCs/RTUs from .11, then one I/O adapter per EtherNet/IP PLC |
+//! | 10.10.2.0/24 | 2     | HMIs/SCADA servers from .11, then engineering stations     |
+//! | 10.10.3.0/24 | 3     | historian (.10)                                           |
+//! | 10.10.4.0/24 | 4     | DNS/NTP server (.10), web server (.20), workstations from .101 |
 //!
 //! One router owns 10.10.x.1 on every subnet with a single MAC address;
 //! traffic between subnets uses it as the L2 next hop.
@@ -67,6 +67,16 @@ pub enum OtProtocol {
 
 impl OtProtocol {
     const ROUND_ROBIN: [Self; 4] = [Self::Modbus, Self::S7, Self::Enip, Self::Dnp3];
+
+    /// How many of `plcs` PLCs the round-robin assigns this protocol.
+    fn assigned_among(self, plcs: u32) -> u32 {
+        let rotation = Self::ROUND_ROBIN.len() as u32;
+        let position = Self::ROUND_ROBIN
+            .iter()
+            .position(|&p| p == self)
+            .unwrap_or(0) as u32;
+        plcs / rotation + u32::from(plcs % rotation > position)
+    }
 
     pub fn port(self) -> u16 {
         match self {
@@ -238,7 +248,7 @@ fn address(level: u8, host: u32) -> Ipv4 {
 }
 
 fn check_fits(what: &str, first: u32, count: u32) -> io::Result<()> {
-    if first + count > LAST_HOST + 1 {
+    if first.saturating_add(count) > LAST_HOST + 1 {
         return Err(invalid(&format!(
             "{what}: at most {} fit in their /24",
             LAST_HOST + 1 - first
@@ -249,9 +259,7 @@ fn check_fits(what: &str, first: u32, count: u32) -> io::Result<()> {
 
 impl Plant {
     pub fn build(spec: &PlantSpec) -> io::Result<Self> {
-        let enip_plcs = (0..spec.plcs)
-            .filter(|i| OtProtocol::ROUND_ROBIN.get(*i as usize % 4) == Some(&OtProtocol::Enip))
-            .count() as u32;
+        let enip_plcs = OtProtocol::Enip.assigned_among(spec.plcs);
         check_fits(
             "plcs (with one I/O adapter per EtherNet/IP PLC)",
             FIRST_PLC,
@@ -508,6 +516,20 @@ mod tests {
     }
 
     #[test]
+    fn round_robin_counts() {
+        for plcs in 0..12u32 {
+            let counted = |protocol| {
+                (0..plcs as usize)
+                    .filter(|i| OtProtocol::ROUND_ROBIN[i % 4] == protocol)
+                    .count() as u32
+            };
+            for protocol in OtProtocol::ROUND_ROBIN {
+                assert_eq!(protocol.assigned_among(plcs), counted(protocol));
+            }
+        }
+    }
+
+    #[test]
     fn oversized_plants_are_rejected() {
         for spec in [
             PlantSpec {
@@ -521,6 +543,15 @@ mod tests {
             },
             PlantSpec {
                 it_hosts: 155,
+                ..PlantSpec::default()
+            },
+            PlantSpec {
+                plcs: u32::MAX,
+                ..PlantSpec::default()
+            },
+            PlantSpec {
+                hmis: u32::MAX,
+                engineering_stations: u32::MAX,
                 ..PlantSpec::default()
             },
         ] {

@@ -85,10 +85,11 @@ impl Rng {
 
     /// Uniform in `lo..=hi` (returns `lo` when the range is empty).
     pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        if hi <= lo {
-            return lo;
+        match hi.checked_sub(lo) {
+            None | Some(0) => lo,
+            Some(u64::MAX) => self.next_u64(),
+            Some(span) => lo + self.below(span + 1),
         }
-        lo + self.below(hi - lo + 1)
     }
 
     /// Uniform in `[0, 1)` with 53 bits of precision.
@@ -169,6 +170,8 @@ mod tests {
         }
         assert_eq!(rng.below(0), 0);
         assert_eq!(rng.range(3, 3), 3);
+        assert_eq!(rng.range(5, 3), 5);
+        rng.range(0, u64::MAX);
         assert_eq!(rng.pick::<u8>(&[]), None);
         let mut bytes = [0u8; 13];
         rng.fill(&mut bytes);

@@ -157,12 +157,12 @@ pub fn run<W: Write>(spec: &PlantSpec, out: W) -> io::Result<GenSummary> {
     }
     drain(&mut outbox, &mut writer, u64::MAX, &stop)?;
 
-    let (packets, bytes_written, first_ts_us, last_ts_us) = writer.finish()?;
+    let stats = writer.finish()?;
     Ok(GenSummary {
-        packets,
-        bytes_written,
-        first_ts_us,
-        last_ts_us,
+        packets: stats.packets,
+        bytes_written: stats.bytes_written,
+        first_ts_us: stats.first_ts_us,
+        last_ts_us: stats.last_ts_us,
         hosts: u32::try_from(plant.host_count()).unwrap_or(u32::MAX),
     })
 }

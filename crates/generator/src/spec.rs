@@ -27,7 +27,8 @@ pub struct PlantSpec {
     /// Stop after this much capture time.
     pub duration_secs: Option<f64>,
     /// Stop once the file reaches about this size: the file never exceeds it
-    /// and falls short of it by less than one packet record.
+    /// (beyond the 24-byte header) and falls short of it by less than one
+    /// packet record.
     pub target_bytes: Option<u64>,
     /// Capture start, default 1_767_225_600 (2026-01-01T00:00:00Z).
     pub start_unix_secs: u64,

@@ -391,7 +391,8 @@ struct HistorianUplink {
     rng: Rng,
 }
 
-/// Replaces `buf` with one TLS record of `len` random ciphertext bytes.
+/// Appends to `buf` one TLS record of `len` random bytes standing in for
+/// ciphertext (`body` is scratch space).
 fn encrypted_record(buf: &mut Vec<u8>, body: &mut Vec<u8>, len: u64, rng: &mut Rng) {
     body.clear();
     body.resize(len as usize, 0);
@@ -404,22 +405,18 @@ impl HistorianUplink {
     fn handshake(&mut self, now_us: u64, out: &mut Outbox, scratch: &mut Scratch) -> u64 {
         let rng = &mut self.rng;
         let conn = &mut self.conn;
-        let mut randoms = TlsRandoms {
-            client_random: [0; 32],
-            server_random: [0; 32],
-            session_id: [0; 32],
-            client_share: [0; 32],
-            server_share: [0; 32],
+        let mut random_block = || {
+            let mut block = [0u8; 32];
+            rng.fill(&mut block);
+            block
         };
-        for field in [
-            &mut randoms.client_random,
-            &mut randoms.server_random,
-            &mut randoms.session_id,
-            &mut randoms.client_share,
-            &mut randoms.server_share,
-        ] {
-            rng.fill(field);
-        }
+        let randoms = TlsRandoms {
+            client_random: random_block(),
+            server_random: random_block(),
+            session_id: random_block(),
+            client_share: random_block(),
+            server_share: random_block(),
+        };
         let Scratch {
             request,
             response,

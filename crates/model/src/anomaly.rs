@@ -76,6 +76,12 @@ pub struct Anomaly {
 
 impl fmt::Display for Anomaly {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} [{}]", self.position, self.message, self.kind.as_str())
+        write!(
+            f,
+            "{}: {} [{}]",
+            self.position,
+            self.message,
+            self.kind.as_str()
+        )
     }
 }

@@ -13,7 +13,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -42,8 +42,14 @@ pub fn write_text(report: &ScanReport, out: &mut dyn Write, top: usize) -> io::R
     let span = match (c.first_ts, c.last_ts) {
         (Some(f), Some(l)) => format!(
             "{} → {} ({:.3} s)",
-            f.to_string().get(..19).unwrap_or_default().replace('T', " "),
-            l.to_string().get(..19).unwrap_or_default().replace('T', " "),
+            f.to_string()
+                .get(..19)
+                .unwrap_or_default()
+                .replace('T', " "),
+            l.to_string()
+                .get(..19)
+                .unwrap_or_default()
+                .replace('T', " "),
             l.saturating_sub(f) as f64 / 1e9
         ),
         _ => "no packets".to_string(),
@@ -59,8 +65,15 @@ pub fn write_text(report: &ScanReport, out: &mut dyn Write, top: usize) -> io::R
 
     writeln!(out, "Inputs")?;
     for input in &report.inputs {
-        let format = if input.opened { input.format } else { "unreadable" };
-        let compression = input.compression.map(|c| format!("+{c}")).unwrap_or_default();
+        let format = if input.opened {
+            input.format
+        } else {
+            "unreadable"
+        };
+        let compression = input
+            .compression
+            .map(|c| format!("+{c}"))
+            .unwrap_or_default();
         writeln!(
             out,
             "  {}  {format}{compression}  [{}]  {} packets  {}{}",
@@ -124,8 +137,15 @@ pub fn write_text(report: &ScanReport, out: &mut dyn Write, top: usize) -> io::R
     }
     let mut services: Vec<_> = by_service.into_iter().collect();
     services.sort_by(|a, b| b.1 .2.cmp(&a.1 .2).then(a.0.cmp(&b.0)));
-    writeln!(out, "Flows by transport and server port (top {top} by bytes)")?;
-    writeln!(out, "  {:<28} {:>8} {:>12} {:>12}", "service", "flows", "packets", "bytes")?;
+    writeln!(
+        out,
+        "Flows by transport and server port (top {top} by bytes)"
+    )?;
+    writeln!(
+        out,
+        "  {:<28} {:>8} {:>12} {:>12}",
+        "service", "flows", "packets", "bytes"
+    )?;
     for ((proto, port), (flows, packets, bytes)) in services.iter().take(top) {
         let transport = if *proto == ipproto::TCP { "tcp" } else { "udp" };
         let name = port_name(*proto, *port)
@@ -153,7 +173,12 @@ pub fn write_text(report: &ScanReport, out: &mut dyn Write, top: usize) -> io::R
     for host in talkers.iter().take(top) {
         let mac = match host.macs.len() {
             0 => "-".to_string(),
-            1 => host.macs.iter().next().map(|m| format_mac(*m)).unwrap_or_default(),
+            1 => host
+                .macs
+                .iter()
+                .next()
+                .map(|m| format_mac(*m))
+                .unwrap_or_default(),
             n => format!("{n} MACs"),
         };
         writeln!(
@@ -202,7 +227,11 @@ pub fn write_text(report: &ScanReport, out: &mut dyn Write, top: usize) -> io::R
     }
     writeln!(out)?;
 
-    writeln!(out, "Decode anomalies: {}", thousands(report.anomalies_total))?;
+    writeln!(
+        out,
+        "Decode anomalies: {}",
+        thousands(report.anomalies_total)
+    )?;
     for (kind, count) in &report.anomalies_by_kind {
         writeln!(out, "  {:<18} {}", kind.as_str(), thousands(*count))?;
     }
@@ -225,7 +254,11 @@ pub fn write_text(report: &ScanReport, out: &mut dyn Write, top: usize) -> io::R
         writeln!(
             out,
             "Largest flow: {} {} → {}, {} packets, {}",
-            if flow.proto() == ipproto::TCP { "tcp" } else { "udp" },
+            if flow.proto() == ipproto::TCP {
+                "tcp"
+            } else {
+                "udp"
+            },
             endpoint(flow.client),
             endpoint(flow.server),
             thousands(flow.total_packets()),

@@ -23,7 +23,11 @@ impl DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} at frame byte {}: {}", self.layer, self.offset, self.reason)
+        write!(
+            f,
+            "{} at frame byte {}: {}",
+            self.layer, self.offset, self.reason
+        )
     }
 }
 

@@ -175,7 +175,11 @@ pub fn decode_frame(link: LinkType, data: &[u8]) -> Result<Frame<'_>, DecodeErro
             } else {
                 le32(data, 0).map(|le| if le > 0xFFFF { le.swap_bytes() } else { le })
             }
-            .ok_or(DecodeError::new("loopback", 0, "shorter than its 4-byte header"))?;
+            .ok_or(DecodeError::new(
+                "loopback",
+                0,
+                "shorter than its 4-byte header",
+            ))?;
             let body = data.get(4..).unwrap_or_default();
             match family {
                 2 => frame.net = decode_ipv4(&mut frame, body, 4),
@@ -226,7 +230,10 @@ fn decode_ethernet<'a>(
     ))?;
     let mut off = 14usize;
     let mut tags = 0usize;
-    while matches!(kind, ethertype::VLAN | ethertype::QINQ | ethertype::QINQ_OLD) {
+    while matches!(
+        kind,
+        ethertype::VLAN | ethertype::QINQ | ethertype::QINQ_OLD
+    ) {
         tags += 1;
         let (Some(tci), Some(next)) = (be16(data, off), be16(data, off + 2)) else {
             frame.net = Net::Malformed(DecodeError::new("vlan", base + off, "tag truncated"));
@@ -533,10 +540,18 @@ fn decapsulate<'a>(frame: &mut Frame<'a>, ip: &IpPacket<'a>) -> Option<Net<'a>> 
             off += 12 + if flags_byte & 1 != 0 { 8 } else { 0 };
         }
         ethertype::IPV4 => {
-            return Some(decode_ipv4(frame, b.get(off..).unwrap_or_default(), base + off))
+            return Some(decode_ipv4(
+                frame,
+                b.get(off..).unwrap_or_default(),
+                base + off,
+            ))
         }
         ethertype::IPV6 => {
-            return Some(decode_ipv6(frame, b.get(off..).unwrap_or_default(), base + off))
+            return Some(decode_ipv6(
+                frame,
+                b.get(off..).unwrap_or_default(),
+                base + off,
+            ))
         }
         _ => {
             frame.encapsulations -= 1;
@@ -557,5 +572,55 @@ fn decapsulate<'a>(frame: &mut Frame<'a>, ip: &IpPacket<'a>) -> Option<Net<'a>> 
             frame.src_mac = outer_src_mac;
             Some(Net::Malformed(e))
         }
+    }
+}
+
+/// Addresses and VLAN ids of a plain TCP, UDP or ICMP frame over Ethernet, read at fixed
+/// offsets without a full decode.
+///
+/// The engine's dispatcher uses it to pick a worker for each packet cheaply. It answers only
+/// when the answer is certain to equal what [`decode_frame`] would report (no tunnel, at most
+/// two VLAN tags, one of the plain transports); otherwise `None`, and the caller decodes fully.
+pub fn ip_endpoints_hint(link: LinkType, data: &[u8]) -> Option<(IpAddr, IpAddr, Vlans)> {
+    if link != LinkType::ETHERNET {
+        return None;
+    }
+    let mut kind = be16(data, 12)?;
+    let mut off = 14usize;
+    let mut vlans = Vlans::default();
+    for _ in 0..2 {
+        if !matches!(
+            kind,
+            ethertype::VLAN | ethertype::QINQ | ethertype::QINQ_OLD
+        ) {
+            break;
+        }
+        vlans.push(be16(data, off)? & 0x0FFF);
+        kind = be16(data, off + 2)?;
+        off += 4;
+    }
+    let plain = |proto: u8| matches!(proto, ipproto::TCP | ipproto::UDP | ipproto::ICMP);
+    match kind {
+        ethertype::IPV4 => {
+            let ver_ihl = u8_at(data, off)?;
+            if ver_ihl >> 4 != 4 || ver_ihl & 0x0F < 5 || !plain(u8_at(data, off + 9)?) {
+                return None;
+            }
+            let src = Ipv4Addr::from(array::<4>(data, off + 12)?);
+            let dst = Ipv4Addr::from(array::<4>(data, off + 16)?);
+            Some((IpAddr::V4(src), IpAddr::V4(dst), vlans))
+        }
+        ethertype::IPV6 => {
+            let next = u8_at(data, off + 6)?;
+            if u8_at(data, off)? >> 4 != 6
+                || !matches!(next, ipproto::TCP | ipproto::UDP | ipproto::ICMPV6)
+            {
+                return None;
+            }
+            let src = Ipv6Addr::from(array::<16>(data, off + 8)?);
+            let dst = Ipv6Addr::from(array::<16>(data, off + 24)?);
+            Some((IpAddr::V6(src), IpAddr::V6(dst), vlans))
+        }
+        _ => None,
     }
 }

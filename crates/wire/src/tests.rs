@@ -10,8 +10,26 @@ const MAC_B: [u8; 6] = [0x00, 0x00, 0xbc, 0x0a, 0x0b, 0x0c];
 fn ipv4_tcp(payload: &[u8]) -> Vec<u8> {
     let total = 20 + 20 + payload.len();
     let mut v = vec![
-        0x45, 0x00, (total >> 8) as u8, total as u8, 0x12, 0x34, 0x40, 0x00, 64, 6, 0, 0, 10, 0, 0,
-        1, 10, 0, 0, 2,
+        0x45,
+        0x00,
+        (total >> 8) as u8,
+        total as u8,
+        0x12,
+        0x34,
+        0x40,
+        0x00,
+        64,
+        6,
+        0,
+        0,
+        10,
+        0,
+        0,
+        1,
+        10,
+        0,
+        0,
+        2,
     ];
     // TCP: 50000 -> 502, seq 1000, ack 2000, data offset 5, PSH|ACK.
     v.extend_from_slice(&[
@@ -53,7 +71,10 @@ fn ethernet_ipv4_tcp() {
     assert_eq!(ip.payload_offset, 34);
     match decode_transport(ip.proto, ip.payload, ip.payload_len_on_wire, 34).unwrap() {
         Transport::Tcp(t) => {
-            assert_eq!((t.src_port, t.dst_port, t.seq, t.ack), (50000, 502, 1000, 2000));
+            assert_eq!(
+                (t.src_port, t.dst_port, t.seq, t.ack),
+                (50000, 502, 1000, 2000)
+            );
             assert!(t.flags.ack() && !t.flags.syn());
             assert_eq!(t.payload, b"hello");
             assert_eq!(t.missing, 0);
@@ -112,7 +133,13 @@ fn qinq_tags_are_both_kept() {
     tagged.extend(ipv4_tcp(b""));
     let bytes = ethernet(0x88A8, &tagged);
     let frame = decode_frame(LinkType::ETHERNET, &bytes).unwrap();
-    assert_eq!(frame.vlans, Vlans { outer: 10, inner: 20 });
+    assert_eq!(
+        frame.vlans,
+        Vlans {
+            outer: 10,
+            inner: 20
+        }
+    );
     assert!(matches!(frame.net, Net::Ip(_)));
 }
 
@@ -123,7 +150,13 @@ fn llc_frame_is_l2() {
     payload.extend_from_slice(&[0; 35]);
     let bytes = ethernet(38, &payload);
     let frame = decode_frame(LinkType::ETHERNET, &bytes).unwrap();
-    assert_eq!(frame.l2_type, L2Type::Llc { dsap: 0x42, ssap: 0x42 });
+    assert_eq!(
+        frame.l2_type,
+        L2Type::Llc {
+            dsap: 0x42,
+            ssap: 0x42
+        }
+    );
     assert!(matches!(frame.net, Net::Other(b) if b.len() == 35));
 }
 
@@ -149,7 +182,7 @@ fn arp_request() {
 #[test]
 fn ipv4_fragment_fields() {
     let mut ip = ipv4_tcp(b"abcdefgh");
-    ip[6] = 0x20 | 0x00; // MF
+    ip[6] = 0x20; // MF set, offset high bits 0
     ip[7] = 0x02; // offset 2 * 8 = 16
     let frame = decode_frame(LinkType::IPV4, &ip).unwrap();
     let ip = ip_of(&frame);
@@ -216,7 +249,10 @@ fn bsd_null_in_either_byte_order() {
     let mut v = vec![0, 0, 0, 30];
     v.extend([0x60, 0, 0, 0, 0, 0, 59, 1]);
     v.extend([0u8; 32]);
-    assert!(matches!(decode_frame(LinkType::LOOP, &v).unwrap().net, Net::Ip(_)));
+    assert!(matches!(
+        decode_frame(LinkType::LOOP, &v).unwrap().net,
+        Net::Ip(_)
+    ));
 }
 
 #[test]
@@ -228,8 +264,26 @@ fn erspan_type_ii_carries_the_mirrored_frame() {
     gre.extend_from_slice(&inner);
     let total = 20 + gre.len();
     let mut outer_ip = vec![
-        0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0, 0, 64, 47, 0, 0, 192, 168, 0, 1, 192,
-        168, 0, 2,
+        0x45,
+        0,
+        (total >> 8) as u8,
+        total as u8,
+        0,
+        0,
+        0,
+        0,
+        64,
+        47,
+        0,
+        0,
+        192,
+        168,
+        0,
+        1,
+        192,
+        168,
+        0,
+        2,
     ];
     outer_ip.extend(gre);
     let mut outer = Vec::new();
@@ -239,7 +293,11 @@ fn erspan_type_ii_carries_the_mirrored_frame() {
     outer.extend(outer_ip);
     let frame = decode_frame(LinkType::ETHERNET, &outer).unwrap();
     assert_eq!(frame.encapsulations, 1);
-    assert_eq!(frame.src_mac, Some(MAC_A), "inner MACs describe the mirrored hosts");
+    assert_eq!(
+        frame.src_mac,
+        Some(MAC_A),
+        "inner MACs describe the mirrored hosts"
+    );
     let ip = ip_of(&frame);
     assert_eq!(ip.src, IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)));
 }
@@ -255,7 +313,26 @@ fn erspan_type_iii_with_platform_subheader() {
     gre.extend_from_slice(&inner);
     let total = 20 + gre.len();
     let mut ip = vec![
-        0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0, 0, 64, 47, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
+        0x45,
+        0,
+        (total >> 8) as u8,
+        total as u8,
+        0,
+        0,
+        0,
+        0,
+        64,
+        47,
+        0,
+        0,
+        1,
+        1,
+        1,
+        1,
+        2,
+        2,
+        2,
+        2,
     ];
     ip.extend(gre);
     let frame = decode_frame(LinkType::IPV4, &ip).unwrap();
@@ -282,8 +359,13 @@ fn malformed_layers_carry_their_offset() {
     ip[32] = 0x20;
     let frame = decode_frame(LinkType::IPV4, &ip).unwrap();
     let ip = ip_of(&frame);
-    let e = decode_transport(ip.proto, ip.payload, ip.payload_len_on_wire, ip.payload_offset)
-        .unwrap_err();
+    let e = decode_transport(
+        ip.proto,
+        ip.payload,
+        ip.payload_len_on_wire,
+        ip.payload_offset,
+    )
+    .unwrap_err();
     assert_eq!((e.layer, e.offset), ("tcp", 32));
     assert_eq!(e.to_string(), "tcp at frame byte 32: data offset below 20");
 }
@@ -324,6 +406,48 @@ proptest! {
         if let Ok(frame) = decode_frame(LinkType::ETHERNET, &bytes) {
             if let Net::Ip(ip) = frame.net {
                 let _ = decode_transport(ip.proto, ip.payload, ip.payload_len_on_wire, 0);
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+    /// Whenever the fast hint answers, it agrees with the full decode: the dispatcher relies on
+    /// this to send both directions of a flow to one worker.
+    #[test]
+    fn endpoints_hint_agrees_with_full_decode(
+        tags in 0usize..4,
+        ethertype in prop::sample::select(vec![0x0800u16, 0x86DD]),
+        proto in prop::sample::select(vec![6u8, 17, 1, 58, 47, 4, 0]),
+        tail in proptest::collection::vec(any::<u8>(), 0..80),
+    ) {
+        let mut body = Vec::new();
+        for i in 0..tags {
+            body.extend_from_slice(&[0x00, 10 + i as u8]);
+            let next: u16 = if i + 1 < tags { 0x8100 } else { ethertype };
+            body.extend_from_slice(&next.to_be_bytes());
+        }
+        if ethertype == 0x0800 {
+            let total = (20 + tail.len()) as u16;
+            body.extend_from_slice(&[0x45, 0]);
+            body.extend_from_slice(&total.to_be_bytes());
+            body.extend_from_slice(&[0, 0, 0, 0, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+        } else {
+            body.extend_from_slice(&[0x60, 0, 0, 0]);
+            body.extend_from_slice(&(tail.len() as u16).to_be_bytes());
+            body.extend_from_slice(&[proto, 64]);
+            body.extend_from_slice(&[0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+            body.extend_from_slice(&[0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+        }
+        body.extend(tail);
+        let first = if tags > 0 { 0x8100 } else { ethertype };
+        let bytes = ethernet(first, &body);
+        if let Some((src, dst, vlans)) = ip_endpoints_hint(LinkType::ETHERNET, &bytes) {
+            let frame = decode_frame(LinkType::ETHERNET, &bytes).unwrap();
+            prop_assert_eq!(frame.vlans, vlans);
+            if let Net::Ip(ip) = frame.net {
+                prop_assert_eq!((ip.src, ip.dst), (src, dst));
             }
         }
     }

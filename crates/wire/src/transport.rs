@@ -65,7 +65,11 @@ pub struct Udp<'a> {
 pub enum Transport<'a> {
     Tcp(Tcp<'a>),
     Udp(Udp<'a>),
-    Icmp { v6: bool, icmp_type: u8, code: u8 },
+    Icmp {
+        v6: bool,
+        icmp_type: u8,
+        code: u8,
+    },
     /// Any other IP protocol: counted, not interpreted.
     Other(u8),
 }
@@ -83,7 +87,15 @@ pub fn decode_transport(
     let missing = wire_len.saturating_sub(payload.len());
     match proto {
         ipproto::TCP => {
-            let (Some(src_port), Some(dst_port), Some(seq), Some(ack), Some(off_byte), Some(flags), Some(window)) = (
+            let (
+                Some(src_port),
+                Some(dst_port),
+                Some(seq),
+                Some(ack),
+                Some(off_byte),
+                Some(flags),
+                Some(window),
+            ) = (
                 be16(payload, 0),
                 be16(payload, 2),
                 be32(payload, 4),
@@ -91,7 +103,8 @@ pub fn decode_transport(
                 u8_at(payload, 12),
                 u8_at(payload, 13),
                 be16(payload, 14),
-            ) else {
+            )
+            else {
                 return Err(DecodeError::new("tcp", base, "header truncated"));
             };
             let header_len = usize::from(off_byte >> 4) * 4;
@@ -106,7 +119,11 @@ pub fn decode_transport(
                 ));
             }
             let Some(data) = payload.get(header_len..) else {
-                return Err(DecodeError::new("tcp", base, "options truncated by snap length"));
+                return Err(DecodeError::new(
+                    "tcp",
+                    base,
+                    "options truncated by snap length",
+                ));
             };
             Ok(Transport::Tcp(Tcp {
                 src_port,

@@ -171,8 +171,13 @@ impl Dnp3Dialogue {
     fn static_response(&mut self, iin1: u8, now_us: u64) {
         self.begin_apdu(FC_RESPONSE, Some((iin1, 0)));
         let base = u32::from(self.outstation) << 16;
-        self.segment
-            .extend_from_slice(&[1, 2, QUALIFIER_START_STOP_8, 0, self.binaries - 1]);
+        self.segment.extend_from_slice(&[
+            1,
+            2,
+            QUALIFIER_START_STOP_8,
+            0,
+            self.binaries.saturating_sub(1),
+        ]);
         for index in 0..u32::from(self.binaries) {
             let state = if self.image.bit(base + index, now_us) {
                 0x80
@@ -181,8 +186,13 @@ impl Dnp3Dialogue {
             };
             self.segment.push(FLAG_ONLINE | state);
         }
-        self.segment
-            .extend_from_slice(&[30, 1, QUALIFIER_START_STOP_8, 0, self.analogs - 1]);
+        self.segment.extend_from_slice(&[
+            30,
+            1,
+            QUALIFIER_START_STOP_8,
+            0,
+            self.analogs.saturating_sub(1),
+        ]);
         for index in 0..u32::from(self.analogs) {
             self.segment.push(FLAG_ONLINE);
             let value = i32::from(self.image.word(base + index, now_us));
@@ -199,9 +209,11 @@ impl Dnp3Dialogue {
         let base = u32::from(self.outstation) << 16;
         self.segment
             .extend_from_slice(&[32, 1, QUALIFIER_COUNT_INDEX_8, events]);
-        let stride = (self.analogs / events).max(1);
-        for n in 0..events {
-            let index = (n * stride) % self.analogs;
+        // Spread the changed points over the analog range.
+        let points = u32::from(self.analogs.max(1));
+        let stride = (points / u32::from(events)).max(1);
+        for n in 0..u32::from(events) {
+            let index = ((n * stride) % points) as u8;
             self.segment.push(index);
             self.segment.push(FLAG_ONLINE);
             let value = i32::from(self.image.word(base + u32::from(index), now_us));

@@ -66,6 +66,12 @@ fn finish_adu(buf: &mut [u8], start: usize) {
     crate::frame::put_u16(buf, start + 4, length);
 }
 
+/// Byte count field for `quantity` registers; the protocol limits reads
+/// to 125 and writes to 123 registers, so it always fits a byte.
+fn register_bytes(quantity: u16) -> u8 {
+    (usize::from(quantity) * 2) as u8
+}
+
 fn push_u16(buf: &mut Vec<u8>, value: u16) {
     buf.extend_from_slice(&value.to_be_bytes());
 }
@@ -91,7 +97,7 @@ pub fn write_request(buf: &mut Vec<u8>, transaction: u16, unit: u8, request: &Re
             buf.push(0x10);
             push_u16(buf, start);
             push_u16(buf, quantity);
-            buf.push((quantity * 2) as u8);
+            buf.push(register_bytes(quantity));
             for i in 0..quantity {
                 push_u16(buf, first_value.wrapping_add(i));
             }
@@ -210,7 +216,7 @@ fn registers_response(
     now_us: u64,
 ) {
     buf.push(function);
-    buf.push((quantity * 2) as u8);
+    buf.push(register_bytes(quantity));
     for i in 0..quantity {
         push_u16(buf, image.word(first + u32::from(i), now_us));
     }

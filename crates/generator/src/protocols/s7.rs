@@ -179,8 +179,8 @@ pub fn szl_module_identification_response(buf: &mut Vec<u8>, pdu_ref: u16, order
 
 /// Read Var job (function 0x04) with S7ANY item addresses.
 pub fn read_var_job(buf: &mut Vec<u8>, pdu_ref: u16, items: &[VarItem]) {
-    let param_len = 2 + 12 * items.len() as u16;
-    let start = begin_s7(buf, ROSCTR_JOB, pdu_ref, param_len, 0);
+    let param_len = 2 + 12 * items.len();
+    let start = begin_s7(buf, ROSCTR_JOB, pdu_ref, param_len as u16, 0);
     buf.push(FUNC_READ_VAR);
     buf.push(items.len() as u8);
     for item in items {
@@ -205,23 +205,25 @@ pub fn read_var_ack(
     image: &ProcessImage,
     now_us: u64,
 ) {
-    let data_len: u16 = items
+    // Item lengths are bounded by the negotiated PDU size (240 bytes), so
+    // the 16-bit length fields cannot overflow for a valid job.
+    let data_len: usize = items
         .iter()
         .enumerate()
         .map(|(i, item)| {
-            let pad = u16::from(i + 1 < items.len() && item.len % 2 == 1);
-            4 + item.len + pad
+            let pad = usize::from(i + 1 < items.len() && item.len % 2 == 1);
+            4 + usize::from(item.len) + pad
         })
         .sum();
-    let start = begin_s7(buf, ROSCTR_ACK_DATA, pdu_ref, 2, data_len);
+    let start = begin_s7(buf, ROSCTR_ACK_DATA, pdu_ref, 2, data_len as u16);
     buf.push(FUNC_READ_VAR);
     buf.push(items.len() as u8);
     for (i, item) in items.iter().enumerate() {
         buf.extend_from_slice(&[RETURN_SUCCESS, DATA_SIZE_BYTE_BITS]);
-        push_u16(buf, item.len * 8);
+        push_u16(buf, item.len.wrapping_mul(8));
         let base = (u32::from(item.area) << 24) | (u32::from(item.db) << 16);
         for offset in (0..item.len).step_by(2) {
-            let word = image.word(base + u32::from(item.start + offset), now_us);
+            let word = image.word(base + u32::from(item.start) + u32::from(offset), now_us);
             let [hi, lo] = word.to_be_bytes();
             buf.push(hi);
             if offset + 1 < item.len {
