@@ -1,99 +1,79 @@
-//! Several workers: the calling thread reads the captures, keeps the per-file books, and sends
-//! each packet to the worker that owns its address pair, in batches.
+//! Several workers, each reading every input and keeping the packets of its shard.
 //!
-//! The shard is a symmetric hash of the IP address pair and VLANs (`flow::shard_of`), so both
-//! directions of a flow and every fragment of a datagram reach the same worker, in capture
-//! order. Frames without IP, and frames that do not decode, go to worker 0. Batches are copied
-//! into recycled buffers and the channels are bounded, so memory stays constant however large
-//! the capture.
+//! The shard is a symmetric hash of the conversation's endpoints and VLANs (`flow::shard_of`),
+//! so both directions of a flow reach the same worker, in capture order. IP fragments carry no
+//! ports: every worker reassembles them (they are rare) and only the owner of the completed
+//! datagram's flow keeps it. Frames without IP, and frames that do not decode, belong to worker
+//! 0, which also keeps the per-file books (sizes, times, capture errors). Each worker computes
+//! the same capture clock because it sees every timestamp.
+//!
+//! Why every worker reads: handing packets from one reader thread to the workers costs a copy
+//! and a cross-core transfer per packet, more than reading the (page-cached) file again and
+//! skipping foreign packets after a fixed-offset look at their addresses
+//! (`wire::ip_endpoints_hint`). Standard input cannot be read twice and always uses one worker.
 
-use crate::anomalies::AnomalyLog;
 use crate::worker::{Bookkeeper, Worker};
-use crate::{Counters, InputSummary, Observer, ScanOptions};
-use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
+use crate::{InputSummary, Observer, ScanOptions};
 use zonewarden_capture::{CaptureReader, InputList, Packet};
-use zonewarden_flow::{shard_of, StreamConsumer};
+use zonewarden_flow::{shard_of, Flow, StreamConsumer};
 use zonewarden_model::Timestamp;
-use zonewarden_wire::{decode_frame, ip_endpoints_hint, LinkType, Net};
+use zonewarden_wire::{decode_frame, decode_transport, ip_endpoints_hint, Net, Transport};
 
-/// Bytes of packet data per batch before it is sent.
-const BATCH_BYTES: usize = 256 << 10;
-/// Packets per batch before it is sent.
-const BATCH_PACKETS: usize = 2048;
-/// Batches in flight per worker.
-const QUEUE_DEPTH: usize = 4;
-
-#[derive(Debug, Clone, Copy)]
-struct Record {
-    number: u64,
-    offset: u64,
-    ts: Timestamp,
-    /// The reader's capture clock when this packet was read.
-    clock: Timestamp,
-    link: LinkType,
-    interface: u32,
-    orig_len: u32,
-    start: u32,
-    len: u32,
+/// Who handles a packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Shard(usize),
+    /// An IP fragment: its ports are not known until reassembly, so every worker reassembles
+    /// it and only the owner of the completed datagram's flow keeps it.
+    Everyone,
 }
 
-#[derive(Debug, Default)]
-struct Batch {
-    data: Vec<u8>,
-    records: Vec<Record>,
+fn route(packet: &Packet<'_>, workers: usize) -> Route {
+    if let Some(e) = ip_endpoints_hint(packet.link, packet.data) {
+        return Route::Shard(shard_of(
+            e.src, e.src_port, e.dst, e.dst_port, e.vlans, workers,
+        ));
+    }
+    let Ok(frame) = decode_frame(packet.link, packet.data) else {
+        return Route::Shard(0);
+    };
+    let Net::Ip(ip) = frame.net else {
+        return Route::Shard(0);
+    };
+    if ip.fragment.is_some() {
+        return Route::Everyone;
+    }
+    let (src_port, dst_port) = ports(ip.proto, ip.payload, ip.payload_len_on_wire);
+    Route::Shard(shard_of(
+        ip.src,
+        src_port,
+        ip.dst,
+        dst_port,
+        frame.vlans,
+        workers,
+    ))
 }
 
-impl Batch {
-    fn push(&mut self, packet: &Packet<'_>, clock: Timestamp) {
-        let start = self.data.len() as u32;
-        self.data.extend_from_slice(packet.data);
-        self.records.push(Record {
-            number: packet.number,
-            offset: packet.offset,
-            ts: packet.ts,
-            clock,
-            link: packet.link,
-            interface: packet.interface,
-            orig_len: packet.orig_len,
-            start,
-            len: packet.data.len() as u32,
-        });
-    }
-
-    fn is_full(&self) -> bool {
-        self.data.len() >= BATCH_BYTES || self.records.len() >= BATCH_PACKETS
-    }
-
-    fn clear(&mut self) {
-        self.data.clear();
-        self.records.clear();
+/// Transport ports for sharding (0 when there are none or the header does not decode).
+pub(crate) fn ports(proto: u8, payload: &[u8], wire_len: usize) -> (u16, u16) {
+    match decode_transport(proto, payload, wire_len, 0) {
+        Ok(Transport::Tcp(t)) => (t.src_port, t.dst_port),
+        Ok(Transport::Udp(u)) => (u.src_port, u.dst_port),
+        _ => (0, 0),
     }
 }
 
-enum Message {
-    /// The following packets come from this input.
-    File(usize, String),
-    Packets(Batch),
-}
+/// Passes progress on but not flows: flows of all shards are reported together at the end.
+struct ProgressOnly<'a>(&'a mut dyn Observer);
 
-/// Picks the worker for a packet.
-fn route(packet: &Packet<'_>, workers: usize) -> usize {
-    if let Some((src, dst, vlans)) = ip_endpoints_hint(packet.link, packet.data) {
-        return shard_of(src, dst, vlans, workers);
+impl Observer for ProgressOnly<'_> {
+    fn flow(&mut self, _flow: &Flow) {}
+    fn progress(&mut self, position: u64) {
+        self.0.progress(position);
     }
-    match decode_frame(packet.link, packet.data) {
-        Ok(frame) => match frame.net {
-            Net::Ip(ip) => shard_of(ip.src, ip.dst, frame.vlans, workers),
-            _ => 0,
-        },
-        Err(_) => 0,
+    fn input(&mut self, index: usize, path: &str) {
+        self.0.input(index, path);
     }
-}
-
-/// What the reading thread kept while workers processed.
-pub(crate) struct ReaderBooks {
-    pub counters: Counters,
-    pub anomalies: AnomalyLog,
 }
 
 pub(crate) fn run<C, F>(
@@ -103,105 +83,66 @@ pub(crate) fn run<C, F>(
     summaries: &mut [InputSummary],
     observer: &mut dyn Observer,
     make_consumer: &F,
-) -> (Vec<Worker<C>>, ReaderBooks)
+) -> Vec<Worker<C>>
 where
     C: StreamConsumer + Send,
     C::State: Send,
     F: Fn(usize) -> C + Sync,
 {
-    let (recycle_tx, recycle_rx) = channel::<Batch>();
     std::thread::scope(|scope| {
-        let mut senders: Vec<SyncSender<Message>> = Vec::with_capacity(threads);
-        let mut handles = Vec::with_capacity(threads);
-        for shard in 0..threads {
-            let (tx, rx) = sync_channel::<Message>(QUEUE_DEPTH);
-            senders.push(tx);
-            let recycle = recycle_tx.clone();
-            let consumer = make_consumer(shard);
-            handles
-                .push(scope.spawn(move || work(Worker::new(consumer, options, true), rx, recycle)));
-        }
-        drop(recycle_tx);
-        let books = read_all(inputs, summaries, observer, &senders, &recycle_rx);
-        drop(senders);
-        let workers: Vec<Worker<C>> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
-        (workers, books)
+        let handles: Vec<_> = (1..threads)
+            .map(|shard| {
+                scope.spawn(move || {
+                    let mut worker =
+                        Worker::new(make_consumer(shard), options, true).sharded(shard, threads);
+                    let mut ignored = vec![InputSummary::default(); inputs.inputs.len()];
+                    run_shard(
+                        &mut worker,
+                        inputs,
+                        shard,
+                        threads,
+                        &mut ignored,
+                        &mut crate::Silent,
+                    );
+                    worker.finish(&mut crate::Silent);
+                    worker
+                })
+            })
+            .collect();
+        let mut first = Worker::new(make_consumer(0), options, true).sharded(0, threads);
+        let mut progress = ProgressOnly(observer);
+        run_shard(&mut first, inputs, 0, threads, summaries, &mut progress);
+        first.finish(&mut progress);
+        let mut workers = vec![first];
+        workers.extend(handles.into_iter().filter_map(|h| h.join().ok()));
+        workers
     })
 }
 
-fn work<C: StreamConsumer>(
-    mut worker: Worker<C>,
-    rx: Receiver<Message>,
-    recycle: Sender<Batch>,
-) -> Worker<C> {
-    let mut silent = crate::Silent;
-    for message in rx {
-        match message {
-            Message::File(index, name) => worker.set_file(index, &name),
-            Message::Packets(mut batch) => {
-                for r in &batch.records {
-                    let start = r.start as usize;
-                    let data = batch
-                        .data
-                        .get(start..start + r.len as usize)
-                        .unwrap_or_default();
-                    let packet = Packet {
-                        number: r.number,
-                        offset: r.offset,
-                        ts: r.ts,
-                        link: r.link,
-                        interface: r.interface,
-                        data,
-                        orig_len: r.orig_len,
-                    };
-                    worker.process(&packet, r.clock);
-                    worker.drain(&mut silent, Some(&packet));
-                }
-                batch.clear();
-                // The reader may have finished; then the buffer is simply dropped.
-                let _ = recycle.send(batch);
-            }
-        }
-    }
-    worker.finish(&mut silent);
-    worker
-}
-
-fn read_all(
+fn run_shard<C: StreamConsumer>(
+    worker: &mut Worker<C>,
     inputs: &InputList,
+    shard: usize,
+    shards: usize,
     summaries: &mut [InputSummary],
     observer: &mut dyn Observer,
-    senders: &[SyncSender<Message>],
-    recycle: &Receiver<Batch>,
-) -> ReaderBooks {
-    let workers = senders.len();
-    let mut books = ReaderBooks {
-        counters: Counters::default(),
-        anomalies: AnomalyLog::default(),
-    };
-    let mut batches: Vec<Batch> = (0..workers).map(|_| Batch::default()).collect();
+) {
+    let keeps_books = shard == 0;
     let mut clock = Timestamp(0);
-    let send = |shard: usize, batch: &mut Batch| {
-        let fresh = recycle.try_recv().unwrap_or_default();
-        let full = std::mem::replace(batch, fresh);
-        if let Some(tx) = senders.get(shard) {
-            let _ = tx.send(Message::Packets(full));
-        }
-    };
     for (index, (input, summary)) in inputs.inputs.iter().zip(summaries.iter_mut()).enumerate() {
         observer.input(index, &input.path.display().to_string());
         let mut reader = match CaptureReader::open(&input.path) {
             Ok(reader) => reader,
             Err(e) => {
                 summary.opened = false;
-                Bookkeeper::capture_error(index, summary, &mut books.anomalies, &e);
+                if keeps_books {
+                    Bookkeeper::capture_error(index, summary, &mut worker.anomalies, &e);
+                }
                 continue;
             }
         };
         summary.opened = true;
-        for tx in senders {
-            let _ = tx.send(Message::File(index, reader.name().to_string()));
-        }
+        worker.set_file(index, reader.name());
         let mut book = Bookkeeper::default();
         let mut since_progress = 0u32;
         loop {
@@ -209,45 +150,45 @@ fn read_all(
                 Ok(Some(packet)) => packet,
                 Ok(None) => break,
                 Err(e) => {
-                    Bookkeeper::capture_error(index, summary, &mut books.anomalies, &e);
+                    if keeps_books {
+                        Bookkeeper::capture_error(index, summary, &mut worker.anomalies, &e);
+                    }
                     continue;
                 }
             };
-            book.account(
-                index,
-                summary,
-                &mut books.counters,
-                &mut books.anomalies,
-                &packet,
-            );
             clock = clock.max(packet.ts);
-            let shard = route(&packet, workers);
-            if let Some(batch) = batches.get_mut(shard) {
-                batch.push(&packet, clock);
-                if batch.is_full() {
-                    send(shard, batch);
-                }
+            if keeps_books {
+                book.account(
+                    index,
+                    summary,
+                    &mut worker.counters,
+                    &mut worker.anomalies,
+                    &packet,
+                );
+            }
+            let mine = match route(&packet, shards) {
+                Route::Shard(owner) => owner == shard,
+                Route::Everyone => true,
+            };
+            if mine {
+                worker.process(&packet, clock);
+                worker.drain(observer, Some(&packet));
             }
             since_progress += 1;
-            if since_progress == 1 << 16 {
+            if keeps_books && since_progress >= 1 << 16 {
                 since_progress = 0;
                 observer.progress(reader.position());
             }
         }
-        // Flush before the next file's marker so that packets keep their file.
-        for (shard, batch) in batches.iter_mut().enumerate() {
-            if !batch.records.is_empty() {
-                send(shard, batch);
-            }
+        if keeps_books {
+            book.finish(
+                index,
+                &reader,
+                summary,
+                &mut worker.counters,
+                &mut worker.anomalies,
+            );
+            observer.progress(reader.position());
         }
-        book.finish(
-            index,
-            &reader,
-            summary,
-            &mut books.counters,
-            &mut books.anomalies,
-        );
-        observer.progress(reader.position());
     }
-    books
 }

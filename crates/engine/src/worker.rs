@@ -5,7 +5,7 @@ use crate::hosts::HostTable;
 use crate::{max_opt, min_opt, Counters, InputSummary, Observer, ScanOptions};
 use zonewarden_capture::{CaptureError, CaptureReader, Compression, Format, Packet};
 use zonewarden_flow::{
-    Defragmenter, Flow, FlowEvent, FlowTable, L2Table, PacketMeta, StreamConsumer,
+    shard_of, Defragmenter, Flow, FlowEvent, FlowTable, L2Table, PacketMeta, StreamConsumer,
 };
 use zonewarden_model::{AnomalyKind, Position, Timestamp};
 use zonewarden_wire::{decode_frame, decode_transport, Frame, IpPacket, Net, Transport};
@@ -24,6 +24,9 @@ pub(crate) struct Worker<C: StreamConsumer> {
     file_name: String,
     /// The capture clock: highest timestamp seen in the whole input so far.
     clock: Timestamp,
+    /// This worker's shard and the number of shards (see `dispatch.rs`); (0, 1) when alone.
+    shard: usize,
+    shards: usize,
 }
 
 /// What is counted per input file while reading it, independent of any worker: sizes, times,
@@ -169,7 +172,18 @@ impl<C: StreamConsumer> Worker<C> {
             file: 0,
             file_name: String::new(),
             clock: Timestamp(0),
+            shard: 0,
+            shards: 1,
         }
+    }
+
+    /// Makes this worker one of `shards`: every worker sees every IP fragment, so only worker 0
+    /// counts fragments and reports their anomalies, and a reassembled datagram is kept only by
+    /// the worker that owns its flow.
+    pub(crate) fn sharded(mut self, shard: usize, shards: usize) -> Self {
+        self.shard = shard;
+        self.shards = shards.max(1);
+        self
     }
 
     /// The input that the following packets come from (for anomaly positions).
@@ -234,11 +248,9 @@ impl<C: StreamConsumer> Worker<C> {
             }
         }
         if self.flows.has_events() || self.defrag.has_events() {
-            let events: Vec<FlowEvent> = self
-                .flows
-                .take_events()
-                .chain(self.defrag.take_events())
-                .collect();
+            // Every worker reassembles every fragment; worker 0 speaks for all of them.
+            let defrag_events = self.defrag.take_events().filter(|_| self.shard == 0);
+            let events: Vec<FlowEvent> = self.flows.take_events().chain(defrag_events).collect();
             for event in events {
                 self.anomaly(event.kind, packet, event.message);
             }
@@ -329,9 +341,12 @@ impl<C: StreamConsumer> Worker<C> {
     }
 
     fn ip(&mut self, packet: &Packet<'_>, frame: &Frame<'_>, ip: &IpPacket<'_>, wire_len: u64) {
-        match ip.src {
-            std::net::IpAddr::V4(_) => self.counters.ipv4 += 1,
-            std::net::IpAddr::V6(_) => self.counters.ipv6 += 1,
+        // Fragments reach every worker: only worker 0 counts them.
+        if ip.fragment.is_none() || self.shard == 0 {
+            match ip.src {
+                std::net::IpAddr::V4(_) => self.counters.ipv4 += 1,
+                std::net::IpAddr::V6(_) => self.counters.ipv6 += 1,
+            }
         }
         let mut meta = PacketMeta {
             ts: packet.ts,
@@ -347,7 +362,9 @@ impl<C: StreamConsumer> Worker<C> {
         let (payload, payload_wire_len, base) = match ip.fragment {
             None => (ip.payload, ip.payload_len_on_wire, ip.payload_offset),
             Some(fragment) => {
-                self.counters.fragments += 1;
+                if self.shard == 0 {
+                    self.counters.fragments += 1;
+                }
                 let done = self.defrag.add(
                     packet.ts,
                     self.clock,
@@ -362,6 +379,14 @@ impl<C: StreamConsumer> Worker<C> {
                 let Some(done) = done else {
                     return;
                 };
+                if self.shards > 1 {
+                    let (sp, dp) =
+                        crate::dispatch::ports(ip.proto, &done.payload, done.payload.len());
+                    let owner = shard_of(ip.src, sp, ip.dst, dp, frame.vlans, self.shards);
+                    if owner != self.shard {
+                        return;
+                    }
+                }
                 self.counters.datagrams_reassembled += 1;
                 meta.frames = done.frames;
                 meta.wire_len = done.wire_bytes;

@@ -1,6 +1,6 @@
 //! Flow identity.
 
-use std::hash::{BuildHasher, Hash};
+use std::hash::Hash;
 use std::net::IpAddr;
 use zonewarden_wire::Vlans;
 
@@ -26,6 +26,15 @@ fn fold(ip: IpAddr) -> u64 {
             let x = u128::from(v6);
             (x as u64) ^ ((x >> 64) as u64)
         }
+    }
+}
+
+/// An address as a number, for ordering the two ends of a flow.
+#[inline]
+fn rank(ip: IpAddr) -> u128 {
+    match ip {
+        IpAddr::V4(v4) => u128::from(u32::from(v4)),
+        IpAddr::V6(v6) => u128::from(v6),
     }
 }
 
@@ -56,7 +65,8 @@ impl FlowKey {
     ) -> (FlowKey, bool) {
         let a = (src, src_port);
         let b = (dst, dst_port);
-        let src_is_lo = a <= b;
+        // Numeric comparison of the addresses: both are of one family in a real packet.
+        let src_is_lo = (rank(src), src_port) <= (rank(dst), dst_port);
         let (lo, hi) = if src_is_lo { (a, b) } else { (b, a) };
         (
             FlowKey {
@@ -70,17 +80,38 @@ impl FlowKey {
     }
 }
 
-/// Which worker owns the traffic between two addresses.
+/// Which worker owns a conversation.
 ///
-/// Only addresses and VLANs take part (not ports), so that IP fragments, which carry no ports,
-/// land on the same worker as the rest of their flow; XOR makes it symmetric.
-pub fn shard_of(a: IpAddr, b: IpAddr, vlans: Vlans, shards: usize) -> usize {
+/// Symmetric (both directions give the same answer) because the endpoints are ordered before
+/// hashing. Ports take part so that a few busy address pairs still spread over workers; traffic
+/// without ports (ICMP, other protocols) passes 0.
+pub fn shard_of(
+    src: IpAddr,
+    src_port: u16,
+    dst: IpAddr,
+    dst_port: u16,
+    vlans: Vlans,
+    shards: usize,
+) -> usize {
     if shards <= 1 {
         return 0;
     }
-    let mixed = fold(a) ^ fold(b) ^ (u64::from(vlans.outer) << 32) ^ (u64::from(vlans.inner) << 48);
-    let hash = foldhash::fast::FixedState::with_seed(0x5A4E_5741).hash_one(mixed);
-    (hash % shards as u64) as usize
+    let a = (fold(src), src_port);
+    let b = (fold(dst), dst_port);
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    let ports_vlans = u64::from(lo.1)
+        | (u64::from(hi.1) << 16)
+        | (u64::from(vlans.outer) << 32)
+        | (u64::from(vlans.inner) << 48);
+    // A multiply-xorshift mix (SplitMix64 finaliser): this runs for every packet in every
+    // worker, so it must cost a few cycles, and it only needs to spread, not resist attacks.
+    let mut hash = (lo.0 ^ hi.0.rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ ports_vlans.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    hash = (hash ^ (hash >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    hash = (hash ^ (hash >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    hash ^= hash >> 31;
+    // Multiply-shift range reduction: a division per packet would cost more than the hash.
+    (((hash >> 32) * shards as u64) >> 32) as usize
 }
 
 /// A fixed-seed hasher so that runs are reproducible (iteration order never reaches output, but
@@ -119,10 +150,10 @@ mod tests {
         }
 
         #[test]
-        fn shard_is_symmetric_and_in_range(a: u32, b: u32, n in 1usize..16) {
+        fn shard_is_symmetric_and_in_range(a: u32, b: u32, pa: u16, pb: u16, n in 1usize..16) {
             let v = Vlans::default();
-            let s = shard_of(ip(a), ip(b), v, n);
-            prop_assert_eq!(s, shard_of(ip(b), ip(a), v, n));
+            let s = shard_of(ip(a), pa, ip(b), pb, v, n);
+            prop_assert_eq!(s, shard_of(ip(b), pb, ip(a), pa, v, n));
             prop_assert!(s < n);
         }
     }

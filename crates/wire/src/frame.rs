@@ -575,13 +575,25 @@ fn decapsulate<'a>(frame: &mut Frame<'a>, ip: &IpPacket<'a>) -> Option<Net<'a>> 
     }
 }
 
-/// Addresses and VLAN ids of a plain TCP, UDP or ICMP frame over Ethernet, read at fixed
+/// The conversation a plain frame belongs to, as far as sharding needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoints {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    /// Transport ports; 0 for ICMP.
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub vlans: Vlans,
+}
+
+/// The endpoints of an unfragmented TCP, UDP or ICMP packet over Ethernet, read at fixed
 /// offsets without a full decode.
 ///
-/// The engine's dispatcher uses it to pick a worker for each packet cheaply. It answers only
-/// when the answer is certain to equal what [`decode_frame`] would report (no tunnel, at most
-/// two VLAN tags, one of the plain transports); otherwise `None`, and the caller decodes fully.
-pub fn ip_endpoints_hint(link: LinkType, data: &[u8]) -> Option<(IpAddr, IpAddr, Vlans)> {
+/// The engine uses it to pick a worker for each packet cheaply. It answers only when the
+/// answer is certain to equal what [`decode_frame`] and [`crate::decode_transport`] would
+/// report (no tunnel, no fragment, at most two VLAN tags, no IPv6 extension header);
+/// otherwise `None`, and the caller decodes fully.
+pub fn ip_endpoints_hint(link: LinkType, data: &[u8]) -> Option<Endpoints> {
     if link != LinkType::ETHERNET {
         return None;
     }
@@ -599,28 +611,38 @@ pub fn ip_endpoints_hint(link: LinkType, data: &[u8]) -> Option<(IpAddr, IpAddr,
         kind = be16(data, off + 2)?;
         off += 4;
     }
-    let plain = |proto: u8| matches!(proto, ipproto::TCP | ipproto::UDP | ipproto::ICMP);
-    match kind {
+    let (src, dst, proto, transport) = match kind {
         ethertype::IPV4 => {
             let ver_ihl = u8_at(data, off)?;
-            if ver_ihl >> 4 != 4 || ver_ihl & 0x0F < 5 || !plain(u8_at(data, off + 9)?) {
+            let header_len = usize::from(ver_ihl & 0x0F) * 4;
+            let fragment_bits = be16(data, off + 6)? & 0x3FFF;
+            if ver_ihl >> 4 != 4 || header_len < 20 || fragment_bits != 0 {
                 return None;
             }
-            let src = Ipv4Addr::from(array::<4>(data, off + 12)?);
-            let dst = Ipv4Addr::from(array::<4>(data, off + 16)?);
-            Some((IpAddr::V4(src), IpAddr::V4(dst), vlans))
+            let src = IpAddr::V4(Ipv4Addr::from(array::<4>(data, off + 12)?));
+            let dst = IpAddr::V4(Ipv4Addr::from(array::<4>(data, off + 16)?));
+            (src, dst, u8_at(data, off + 9)?, off + header_len)
         }
         ethertype::IPV6 => {
-            let next = u8_at(data, off + 6)?;
-            if u8_at(data, off)? >> 4 != 6
-                || !matches!(next, ipproto::TCP | ipproto::UDP | ipproto::ICMPV6)
-            {
+            if u8_at(data, off)? >> 4 != 6 {
                 return None;
             }
-            let src = Ipv6Addr::from(array::<16>(data, off + 8)?);
-            let dst = Ipv6Addr::from(array::<16>(data, off + 24)?);
-            Some((IpAddr::V6(src), IpAddr::V6(dst), vlans))
+            let src = IpAddr::V6(Ipv6Addr::from(array::<16>(data, off + 8)?));
+            let dst = IpAddr::V6(Ipv6Addr::from(array::<16>(data, off + 24)?));
+            (src, dst, u8_at(data, off + 6)?, off + 40)
         }
-        _ => None,
-    }
+        _ => return None,
+    };
+    let (src_port, dst_port) = match proto {
+        ipproto::TCP | ipproto::UDP => (be16(data, transport)?, be16(data, transport + 2)?),
+        ipproto::ICMP | ipproto::ICMPV6 => (0, 0),
+        _ => return None,
+    };
+    Some(Endpoints {
+        src,
+        dst,
+        src_port,
+        dst_port,
+        vlans,
+    })
 }

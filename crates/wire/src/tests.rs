@@ -419,7 +419,8 @@ proptest! {
     fn endpoints_hint_agrees_with_full_decode(
         tags in 0usize..4,
         ethertype in prop::sample::select(vec![0x0800u16, 0x86DD]),
-        proto in prop::sample::select(vec![6u8, 17, 1, 58, 47, 4, 0]),
+        proto in prop::sample::select(vec![6u8, 17, 1, 58, 47, 4, 0, 44]),
+        fragment_bits in prop::sample::select(vec![0u16, 0x2000, 0x0001, 0x4000]),
         tail in proptest::collection::vec(any::<u8>(), 0..80),
     ) {
         let mut body = Vec::new();
@@ -432,7 +433,9 @@ proptest! {
             let total = (20 + tail.len()) as u16;
             body.extend_from_slice(&[0x45, 0]);
             body.extend_from_slice(&total.to_be_bytes());
-            body.extend_from_slice(&[0, 0, 0, 0, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+            body.extend_from_slice(&[0, 0]);
+            body.extend_from_slice(&fragment_bits.to_be_bytes());
+            body.extend_from_slice(&[64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
         } else {
             body.extend_from_slice(&[0x60, 0, 0, 0]);
             body.extend_from_slice(&(tail.len() as u16).to_be_bytes());
@@ -443,11 +446,17 @@ proptest! {
         body.extend(tail);
         let first = if tags > 0 { 0x8100 } else { ethertype };
         let bytes = ethernet(first, &body);
-        if let Some((src, dst, vlans)) = ip_endpoints_hint(LinkType::ETHERNET, &bytes) {
+        if let Some(e) = ip_endpoints_hint(LinkType::ETHERNET, &bytes) {
             let frame = decode_frame(LinkType::ETHERNET, &bytes).unwrap();
-            prop_assert_eq!(frame.vlans, vlans);
+            prop_assert_eq!(frame.vlans, e.vlans);
             if let Net::Ip(ip) = frame.net {
-                prop_assert_eq!((ip.src, ip.dst), (src, dst));
+                prop_assert_eq!((ip.src, ip.dst), (e.src, e.dst));
+                prop_assert!(ip.fragment.is_none());
+                match decode_transport(ip.proto, ip.payload, ip.payload_len_on_wire, 0) {
+                    Ok(Transport::Tcp(t)) => prop_assert_eq!((t.src_port, t.dst_port), (e.src_port, e.dst_port)),
+                    Ok(Transport::Udp(u)) => prop_assert_eq!((u.src_port, u.dst_port), (e.src_port, e.dst_port)),
+                    _ => {}
+                }
             }
         }
     }
