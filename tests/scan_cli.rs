@@ -268,3 +268,104 @@ fn text_report_names_what_a_person_needs() {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
 }
+
+/// A pcap with an arbitrary link type whose records are given as (secs, frame, orig_len).
+fn pcap_with(link: u32, records: &[(u32, Vec<u8>, u32)]) -> Vec<u8> {
+    let mut v = Vec::new();
+    v.extend_from_slice(&0xA1B2_C3D4u32.to_le_bytes());
+    v.extend_from_slice(&2u16.to_le_bytes());
+    v.extend_from_slice(&4u16.to_le_bytes());
+    v.extend_from_slice(&[0; 8]);
+    v.extend_from_slice(&65535u32.to_le_bytes());
+    v.extend_from_slice(&link.to_le_bytes());
+    for (secs, frame, orig) in records {
+        for x in [*secs, 0, frame.len() as u32, *orig] {
+            v.extend_from_slice(&x.to_le_bytes());
+        }
+        v.extend_from_slice(frame);
+    }
+    v
+}
+
+#[test]
+fn damaged_packets_become_positioned_anomalies_and_the_scan_goes_on() {
+    let dir = temp_dir("damaged");
+    // Raw IPv4 (link type 228): a good UDP packet, one whose timestamp goes back, one with a
+    // header length below 20, and one cut by the snap length.
+    let udp = |secs: u32| {
+        let frame = vec![
+            0x45, 0, 0, 32, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 0x9C, 0x40, 0x01,
+            0xF6, 0, 12, 0, 0, 1, 2, 3, 4,
+        ];
+        (secs, frame, 32)
+    };
+    let mut bad_ihl = udp(1_700_000_010);
+    bad_ihl.1[0] = 0x43;
+    let mut cut = udp(1_700_000_011);
+    cut.1.truncate(30);
+    let mut cut_header = udp(1_700_000_012);
+    cut_header.1.truncate(24);
+    let raw = dir.join("raw.pcap");
+    write(
+        &raw,
+        &pcap_with(
+            228,
+            &[
+                udp(1_700_000_005),
+                udp(1_700_000_001),
+                bad_ihl,
+                cut,
+                cut_header,
+            ],
+        ),
+    );
+    let unknown = dir.join("unknown-link.pcap");
+    write(
+        &unknown,
+        &pcap_with(147, &[(1_700_000_020, vec![1, 2, 3], 3)]),
+    );
+
+    let (doc, code) = common::scan_json(&[&raw, &unknown]);
+    assert_eq!(code, 0, "damaged packets are not unreadable input");
+    assert_eq!(doc["stats"]["packets"], 6);
+    assert_eq!(doc["stats"]["snaplen_truncated"], 2);
+    assert_eq!(doc["stats"]["unknown_link_packets"], 1);
+    let find = |kind: &str| -> Vec<(u64, String)> {
+        doc["anomalies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["kind"] == kind)
+            .map(|a| {
+                (
+                    a["packet"].as_u64().unwrap_or(0),
+                    a["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let backwards = find("timestamp_order");
+    assert_eq!(backwards.len(), 1);
+    assert_eq!(backwards[0].0, 2);
+    assert!(
+        backwards[0].1.contains("goes back 4.000000 s"),
+        "{backwards:?}"
+    );
+    let malformed = find("malformed_header");
+    assert_eq!(
+        malformed,
+        vec![(
+            3,
+            "ipv4 at frame byte 0: header length below 20".to_string()
+        )]
+    );
+    let snaplen = find("snaplen");
+    assert_eq!(snaplen.len(), 1);
+    assert_eq!(snaplen[0].0, 4);
+    let unknown_link = find("unknown_link_type");
+    assert_eq!(unknown_link.len(), 1);
+    assert!(unknown_link[0].1.contains("link type 147 is not supported"));
+    // The good packets still made their flow; the cut datagram counts at its wire length.
+    assert_eq!(doc["flows"][0]["packets"], 3);
+    assert_eq!(doc["flows"][0]["bytes"], 96);
+}

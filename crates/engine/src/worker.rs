@@ -430,8 +430,12 @@ impl<C: StreamConsumer> Worker<C> {
                 );
             }
             Err(e) => {
-                self.counters.decode_errors += 1;
-                self.anomaly(AnomalyKind::MalformedHeader, Some(packet), e.to_string());
+                // A header the snap length cut is not malformed: the per-file snap-length
+                // anomaly already says so.
+                if packet.data.len() >= packet.orig_len as usize {
+                    self.counters.decode_errors += 1;
+                    self.anomaly(AnomalyKind::MalformedHeader, Some(packet), e.to_string());
+                }
             }
         }
     }
