@@ -6,7 +6,11 @@
 
 use std::io::{self, Read};
 
-const READ_CHUNK: usize = 1 << 20;
+/// First buffer size: small, so that opening many small captures (or fuzzing) is cheap.
+const INITIAL_BUFFER: usize = 8 << 10;
+/// The buffer doubles while reads keep filling it, up to this size: large reads keep the
+/// per-packet cost of reading low on big captures.
+const STEADY_BUFFER: usize = 2 << 20;
 
 pub(crate) struct Source {
     inner: Box<dyn Read + Send>,
@@ -22,7 +26,7 @@ impl Source {
     pub(crate) fn new(inner: Box<dyn Read + Send>) -> Self {
         Source {
             inner,
-            buf: vec![0; READ_CHUNK * 2],
+            buf: vec![0; INITIAL_BUFFER],
             start: 0,
             end: 0,
             eof: false,
@@ -33,22 +37,32 @@ impl Source {
     /// Makes at least `n` bytes available unless the stream ends first; returns how many are.
     pub(crate) fn fill(&mut self, n: usize) -> io::Result<usize> {
         while self.end - self.start < n && !self.eof {
-            if self.start > 0 && (self.buf.len() - self.end < READ_CHUNK || self.start == self.end)
-            {
+            let held = self.end - self.start;
+            if self.start > 0 {
+                // Move what is held to the front so that the whole buffer is free for reading.
                 self.buf.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
                 self.start = 0;
+                self.end = held;
             }
-            let want = n.max(READ_CHUNK);
-            if self.buf.len() - self.start < want {
-                self.buf.resize(self.start + want + READ_CHUNK, 0);
+            if self.end == self.buf.len() {
+                // Full and still short of `n`: grow by what is actually arriving, never to `n`
+                // up front (a resync asks for megabytes that a short stream does not have).
+                let doubled = self.buf.len() * 2;
+                self.buf.resize(doubled, 0);
             }
             let Some(spare) = self.buf.get_mut(self.end..) else {
                 break;
             };
+            let spare_len = spare.len();
             match self.inner.read(spare) {
                 Ok(0) => self.eof = true,
-                Ok(read) => self.end += read,
+                Ok(read) => {
+                    self.end += read;
+                    if read == spare_len && self.buf.len() < STEADY_BUFFER {
+                        let doubled = self.buf.len() * 2;
+                        self.buf.resize(doubled, 0);
+                    }
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
