@@ -1,38 +1,41 @@
-//! Several workers, each reading every input and keeping the packets of its shard.
+//! Several workers fed by one reader: the calling thread reads the captures, keeps the per-file
+//! books, and sends each packet to the worker that owns its flow, in batches.
 //!
-//! The shard is a symmetric hash of the conversation's endpoints and VLANs (`flow::shard_of`),
-//! so both directions of a flow reach the same worker, in capture order. IP fragments carry no
-//! ports: every worker reassembles them (they are rare) and only the owner of the completed
-//! datagram's flow keeps it. Frames without IP, and frames that do not decode, belong to worker
-//! 0, which also keeps the per-file books (sizes, times, capture errors). Each worker computes
-//! the same capture clock because it sees every timestamp.
+//! The owner is chosen by a symmetric hash of the conversation's endpoints and VLANs
+//! (`wire::conversation_hash`), so both directions of a flow reach the same worker, in capture
+//! order. IP fragments carry no ports: they go to every worker, each reassembles them (they are
+//! rare) and only the owner of the completed datagram's flow keeps it. Frames without IP, and
+//! frames that do not decode, go to worker 0. The reader's capture clock travels with each
+//! packet so that every worker measures idle time alike.
 //!
-//! Why every worker reads: handing packets from one reader thread to the workers costs a copy
-//! and a cross-core transfer per packet, more than reading the (page-cached) file again and
-//! skipping foreign packets after a fixed-offset look at their addresses
-//! (`wire::ip_endpoints_hint`). Standard input cannot be read twice and always uses one worker.
+//! Packets are copied into recycled batch buffers and the channels are bounded, so memory stays
+//! constant however large the capture. Why a reader thread rather than every worker reading the
+//! file and skipping foreign packets: measured, reading and routing is about half of the
+//! per-packet cost of the flow stage, and repeating it in every worker cancelled the gain.
 
+use crate::anomalies::AnomalyLog;
 use crate::worker::{Bookkeeper, Worker};
-use crate::{InputSummary, Observer, ScanOptions};
+use crate::{Counters, InputSummary, Observer, ScanOptions};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use zonewarden_capture::{CaptureReader, InputList, Packet};
-use zonewarden_flow::{shard_of, Flow, StreamConsumer};
+use zonewarden_flow::{shard_of, shard_of_hash, StreamConsumer};
 use zonewarden_model::Timestamp;
-use zonewarden_wire::{decode_frame, decode_transport, ip_endpoints_hint, Net, Transport};
+use zonewarden_wire::{
+    conversation_hash_hint, decode_frame, decode_transport, LinkType, Net, Transport,
+};
 
 /// Who handles a packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Route {
+pub(crate) enum Route {
     Shard(usize),
     /// An IP fragment: its ports are not known until reassembly, so every worker reassembles
     /// it and only the owner of the completed datagram's flow keeps it.
     Everyone,
 }
 
-fn route(packet: &Packet<'_>, workers: usize) -> Route {
-    if let Some(e) = ip_endpoints_hint(packet.link, packet.data) {
-        return Route::Shard(shard_of(
-            e.src, e.src_port, e.dst, e.dst_port, e.vlans, workers,
-        ));
+pub(crate) fn route(packet: &Packet<'_>, workers: usize) -> Route {
+    if let Some(hash) = conversation_hash_hint(packet.link, packet.data) {
+        return Route::Shard(shard_of_hash(hash, workers));
     }
     let Ok(frame) = decode_frame(packet.link, packet.data) else {
         return Route::Shard(0);
@@ -63,17 +66,70 @@ pub(crate) fn ports(proto: u8, payload: &[u8], wire_len: usize) -> (u16, u16) {
     }
 }
 
-/// Passes progress on but not flows: flows of all shards are reported together at the end.
-struct ProgressOnly<'a>(&'a mut dyn Observer);
+/// Bytes of packet data per batch before it is sent.
+const BATCH_BYTES: usize = 256 << 10;
+/// Packets per batch before it is sent.
+const BATCH_PACKETS: usize = 2048;
+/// Batches in flight per worker.
+const QUEUE_DEPTH: usize = 4;
 
-impl Observer for ProgressOnly<'_> {
-    fn flow(&mut self, _flow: &Flow) {}
-    fn progress(&mut self, position: u64) {
-        self.0.progress(position);
+#[derive(Debug, Clone, Copy)]
+struct Record {
+    number: u64,
+    offset: u64,
+    ts: Timestamp,
+    /// The reader's capture clock when this packet was read.
+    clock: Timestamp,
+    link: LinkType,
+    interface: u32,
+    orig_len: u32,
+    start: u32,
+    len: u32,
+}
+
+#[derive(Debug, Default)]
+struct Batch {
+    data: Vec<u8>,
+    records: Vec<Record>,
+}
+
+impl Batch {
+    fn push(&mut self, packet: &Packet<'_>, clock: Timestamp) {
+        let start = self.data.len() as u32;
+        self.data.extend_from_slice(packet.data);
+        self.records.push(Record {
+            number: packet.number,
+            offset: packet.offset,
+            ts: packet.ts,
+            clock,
+            link: packet.link,
+            interface: packet.interface,
+            orig_len: packet.orig_len,
+            start,
+            len: packet.data.len() as u32,
+        });
     }
-    fn input(&mut self, index: usize, path: &str) {
-        self.0.input(index, path);
+
+    fn is_full(&self) -> bool {
+        self.data.len() >= BATCH_BYTES || self.records.len() >= BATCH_PACKETS
     }
+
+    fn clear(&mut self) {
+        self.data.clear();
+        self.records.clear();
+    }
+}
+
+enum Message {
+    /// The following packets come from this input.
+    File(usize, String),
+    Packets(Batch),
+}
+
+/// What the reading thread kept while workers processed.
+pub(crate) struct ReaderBooks {
+    pub counters: Counters,
+    pub anomalies: AnomalyLog,
 }
 
 pub(crate) fn run<C, F>(
@@ -83,66 +139,105 @@ pub(crate) fn run<C, F>(
     summaries: &mut [InputSummary],
     observer: &mut dyn Observer,
     make_consumer: &F,
-) -> Vec<Worker<C>>
+) -> (Vec<Worker<C>>, ReaderBooks)
 where
     C: StreamConsumer + Send,
     C::State: Send,
     F: Fn(usize) -> C + Sync,
 {
+    let (recycle_tx, recycle_rx) = channel::<Batch>();
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (1..threads)
-            .map(|shard| {
-                scope.spawn(move || {
-                    let mut worker =
-                        Worker::new(make_consumer(shard), options, true).sharded(shard, threads);
-                    let mut ignored = vec![InputSummary::default(); inputs.inputs.len()];
-                    run_shard(
-                        &mut worker,
-                        inputs,
-                        shard,
-                        threads,
-                        &mut ignored,
-                        &mut crate::Silent,
-                    );
-                    worker.finish(&mut crate::Silent);
-                    worker
-                })
-            })
-            .collect();
-        let mut first = Worker::new(make_consumer(0), options, true).sharded(0, threads);
-        let mut progress = ProgressOnly(observer);
-        run_shard(&mut first, inputs, 0, threads, summaries, &mut progress);
-        first.finish(&mut progress);
-        let mut workers = vec![first];
-        workers.extend(handles.into_iter().filter_map(|h| h.join().ok()));
-        workers
+        let mut senders: Vec<SyncSender<Message>> = Vec::with_capacity(threads);
+        let mut handles = Vec::with_capacity(threads);
+        for shard in 0..threads {
+            let (tx, rx) = sync_channel::<Message>(QUEUE_DEPTH);
+            senders.push(tx);
+            let recycle = recycle_tx.clone();
+            let consumer = make_consumer(shard);
+            let worker = Worker::new(consumer, options, true).sharded(shard, threads);
+            handles.push(scope.spawn(move || work(worker, rx, recycle)));
+        }
+        drop(recycle_tx);
+        let books = read_all(inputs, summaries, observer, &senders, &recycle_rx);
+        drop(senders);
+        let workers: Vec<Worker<C>> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
+        (workers, books)
     })
 }
 
-fn run_shard<C: StreamConsumer>(
-    worker: &mut Worker<C>,
+fn work<C: StreamConsumer>(
+    mut worker: Worker<C>,
+    rx: Receiver<Message>,
+    recycle: Sender<Batch>,
+) -> Worker<C> {
+    let mut silent = crate::Silent;
+    for message in rx {
+        match message {
+            Message::File(index, name) => worker.set_file(index, &name),
+            Message::Packets(mut batch) => {
+                for r in &batch.records {
+                    let start = r.start as usize;
+                    let data = batch
+                        .data
+                        .get(start..start + r.len as usize)
+                        .unwrap_or_default();
+                    let packet = Packet {
+                        number: r.number,
+                        offset: r.offset,
+                        ts: r.ts,
+                        link: r.link,
+                        interface: r.interface,
+                        data,
+                        orig_len: r.orig_len,
+                    };
+                    worker.process(&packet, r.clock);
+                    worker.drain(&mut silent, Some(&packet));
+                }
+                batch.clear();
+                // The reader may have finished; then the buffer is simply dropped.
+                let _ = recycle.send(batch);
+            }
+        }
+    }
+    worker.finish(&mut silent);
+    worker
+}
+
+fn read_all(
     inputs: &InputList,
-    shard: usize,
-    shards: usize,
     summaries: &mut [InputSummary],
     observer: &mut dyn Observer,
-) {
-    let keeps_books = shard == 0;
+    senders: &[SyncSender<Message>],
+    recycle: &Receiver<Batch>,
+) -> ReaderBooks {
+    let workers = senders.len();
+    let mut books = ReaderBooks {
+        counters: Counters::default(),
+        anomalies: AnomalyLog::default(),
+    };
+    let mut batches: Vec<Batch> = (0..workers).map(|_| Batch::default()).collect();
     let mut clock = Timestamp(0);
+    let send = |shard: usize, batch: &mut Batch| {
+        let fresh = recycle.try_recv().unwrap_or_default();
+        let full = std::mem::replace(batch, fresh);
+        if let Some(tx) = senders.get(shard) {
+            let _ = tx.send(Message::Packets(full));
+        }
+    };
     for (index, (input, summary)) in inputs.inputs.iter().zip(summaries.iter_mut()).enumerate() {
         observer.input(index, &input.path.display().to_string());
         let mut reader = match CaptureReader::open(&input.path) {
             Ok(reader) => reader,
             Err(e) => {
                 summary.opened = false;
-                if keeps_books {
-                    Bookkeeper::capture_error(index, summary, &mut worker.anomalies, &e);
-                }
+                Bookkeeper::capture_error(index, summary, &mut books.anomalies, &e);
                 continue;
             }
         };
         summary.opened = true;
-        worker.set_file(index, reader.name());
+        for tx in senders {
+            let _ = tx.send(Message::File(index, reader.name().to_string()));
+        }
         let mut book = Bookkeeper::default();
         let mut since_progress = 0u32;
         loop {
@@ -150,45 +245,50 @@ fn run_shard<C: StreamConsumer>(
                 Ok(Some(packet)) => packet,
                 Ok(None) => break,
                 Err(e) => {
-                    if keeps_books {
-                        Bookkeeper::capture_error(index, summary, &mut worker.anomalies, &e);
-                    }
+                    Bookkeeper::capture_error(index, summary, &mut books.anomalies, &e);
                     continue;
                 }
             };
+            book.account(
+                index,
+                summary,
+                &mut books.counters,
+                &mut books.anomalies,
+                &packet,
+            );
             clock = clock.max(packet.ts);
-            if keeps_books {
-                book.account(
-                    index,
-                    summary,
-                    &mut worker.counters,
-                    &mut worker.anomalies,
-                    &packet,
-                );
-            }
-            let mine = match route(&packet, shards) {
-                Route::Shard(owner) => owner == shard,
-                Route::Everyone => true,
+            let targets = match route(&packet, workers) {
+                Route::Shard(shard) => shard..shard + 1,
+                Route::Everyone => 0..workers,
             };
-            if mine {
-                worker.process(&packet, clock);
-                worker.drain(observer, Some(&packet));
+            for shard in targets {
+                if let Some(batch) = batches.get_mut(shard) {
+                    batch.push(&packet, clock);
+                    if batch.is_full() {
+                        send(shard, batch);
+                    }
+                }
             }
             since_progress += 1;
-            if keeps_books && since_progress >= 1 << 16 {
+            if since_progress == 1 << 16 {
                 since_progress = 0;
                 observer.progress(reader.position());
             }
         }
-        if keeps_books {
-            book.finish(
-                index,
-                &reader,
-                summary,
-                &mut worker.counters,
-                &mut worker.anomalies,
-            );
-            observer.progress(reader.position());
+        // Flush before the next file's marker so that packets keep their file.
+        for (shard, batch) in batches.iter_mut().enumerate() {
+            if !batch.records.is_empty() {
+                send(shard, batch);
+            }
         }
+        book.finish(
+            index,
+            &reader,
+            summary,
+            &mut books.counters,
+            &mut books.anomalies,
+        );
+        observer.progress(reader.position());
     }
+    books
 }

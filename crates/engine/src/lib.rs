@@ -1,10 +1,9 @@
 //! The pipeline: captures → decoded frames → defragmented IP → flows and reassembled streams.
 //!
 //! [`scan`] reads every input in order with one or several workers and returns a
-//! [`ScanReport`]. With one worker everything runs in the calling thread. With several, each
-//! worker reads the inputs and keeps the packets of its shard, a symmetric hash of the address
-//! pair (so both directions of a flow and all fragments of a datagram meet on one worker; see
-//! `dispatch.rs`). Results are merged and sorted, so the report is identical for any number of
+//! [`ScanReport`]. With one worker everything runs in the calling thread. With several, the
+//! calling thread reads and hands each packet to the worker that owns its flow (a symmetric
+//! hash of the endpoints, so both directions meet on one worker; see `dispatch.rs`). Results are merged and sorted, so the report is identical for any number of
 //! workers.
 //!
 //! Invariants: nothing here panics on input; capture damage and malformed packets become
@@ -220,7 +219,7 @@ where
         worker.finish(observer);
         vec![worker]
     } else {
-        let mut workers = dispatch::run(
+        let (mut workers, books) = dispatch::run(
             inputs,
             options,
             threads,
@@ -228,6 +227,8 @@ where
             observer,
             &make_consumer,
         );
+        counters.merge(&books.counters);
+        log.merge(books.anomalies);
         for worker in &mut workers {
             for flow in &worker.kept_flows {
                 observer.flow(flow);

@@ -2,7 +2,7 @@
 
 use std::hash::Hash;
 use std::net::IpAddr;
-use zonewarden_wire::Vlans;
+use zonewarden_wire::{conversation_hash, fold_address, Vlans};
 
 /// A conversation's identity, the same whichever way a packet travels.
 ///
@@ -15,18 +15,6 @@ pub struct FlowKey {
     pub hi: (IpAddr, u16),
     pub proto: u8,
     pub vlans: Vlans,
-}
-
-/// Folds an address into 64 bits for hashing (not for identity: `Eq` still compares it whole).
-#[inline]
-fn fold(ip: IpAddr) -> u64 {
-    match ip {
-        IpAddr::V4(v4) => u64::from(u32::from(v4)),
-        IpAddr::V6(v6) => {
-            let x = u128::from(v6);
-            (x as u64) ^ ((x >> 64) as u64)
-        }
-    }
 }
 
 /// An address as a number, for ordering the two ends of a flow.
@@ -43,7 +31,7 @@ fn rank(ip: IpAddr) -> u128 {
 impl Hash for FlowKey {
     #[inline]
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        state.write_u64(fold(self.lo.0) ^ fold(self.hi.0).rotate_left(29));
+        state.write_u64(fold_address(self.lo.0) ^ fold_address(self.hi.0).rotate_left(29));
         state.write_u64(
             u64::from(self.lo.1)
                 | (u64::from(self.hi.1) << 16)
@@ -80,11 +68,9 @@ impl FlowKey {
     }
 }
 
-/// Which worker owns a conversation.
-///
-/// Symmetric (both directions give the same answer) because the endpoints are ordered before
-/// hashing. Ports take part so that a few busy address pairs still spread over workers; traffic
-/// without ports (ICMP, other protocols) passes 0.
+/// Which worker owns a conversation: symmetric (both directions agree) because
+/// [`zonewarden_wire::conversation_hash`] orders the endpoints. Ports take part so that a few
+/// busy address pairs still spread over workers; traffic without ports passes 0.
 pub fn shard_of(
     src: IpAddr,
     src_port: u16,
@@ -93,24 +79,20 @@ pub fn shard_of(
     vlans: Vlans,
     shards: usize,
 ) -> usize {
-    if shards <= 1 {
-        return 0;
-    }
-    let a = (fold(src), src_port);
-    let b = (fold(dst), dst_port);
-    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-    let ports_vlans = u64::from(lo.1)
-        | (u64::from(hi.1) << 16)
-        | (u64::from(vlans.outer) << 32)
-        | (u64::from(vlans.inner) << 48);
-    // A multiply-xorshift mix (SplitMix64 finaliser): this runs for every packet in every
-    // worker, so it must cost a few cycles, and it only needs to spread, not resist attacks.
-    let mut hash = (lo.0 ^ hi.0.rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        ^ ports_vlans.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
-    hash = (hash ^ (hash >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    hash = (hash ^ (hash >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    hash ^= hash >> 31;
-    // Multiply-shift range reduction: a division per packet would cost more than the hash.
+    let hash = conversation_hash(
+        fold_address(src),
+        src_port,
+        fold_address(dst),
+        dst_port,
+        vlans,
+    );
+    shard_of_hash(hash, shards)
+}
+
+/// Maps a conversation hash onto `shards` workers by multiply-shift range reduction (a
+/// division per packet would cost more than the hash).
+#[inline]
+pub fn shard_of_hash(hash: u64, shards: usize) -> usize {
     (((hash >> 32) * shards as u64) >> 32) as usize
 }
 

@@ -575,25 +575,53 @@ fn decapsulate<'a>(frame: &mut Frame<'a>, ip: &IpPacket<'a>) -> Option<Net<'a>> 
     }
 }
 
-/// The conversation a plain frame belongs to, as far as sharding needs it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Endpoints {
-    pub src: IpAddr,
-    pub dst: IpAddr,
-    /// Transport ports; 0 for ICMP.
-    pub src_port: u16,
-    pub dst_port: u16,
-    pub vlans: Vlans,
+/// Folds an address to 64 bits for conversation hashing.
+#[inline]
+pub fn fold_address(ip: IpAddr) -> u64 {
+    match ip {
+        IpAddr::V4(v4) => u64::from(u32::from(v4)),
+        IpAddr::V6(v6) => fold_v6(u128::from(v6)),
+    }
 }
 
-/// The endpoints of an unfragmented TCP, UDP or ICMP packet over Ethernet, read at fixed
-/// offsets without a full decode.
+#[inline]
+fn fold_v6(x: u128) -> u64 {
+    (x as u64) ^ ((x >> 64) as u64)
+}
+
+/// A symmetric hash of a conversation: the same for both directions, because the endpoints are
+/// ordered before mixing. Addresses come folded by [`fold_address`]; ports are 0 where the
+/// transport has none.
 ///
-/// The engine uses it to pick a worker for each packet cheaply. It answers only when the
-/// answer is certain to equal what [`decode_frame`] and [`crate::decode_transport`] would
-/// report (no tunnel, no fragment, at most two VLAN tags, no IPv6 extension header);
-/// otherwise `None`, and the caller decodes fully.
-pub fn ip_endpoints_hint(link: LinkType, data: &[u8]) -> Option<Endpoints> {
+/// A multiply-xorshift mix (the SplitMix64 finaliser): it runs for every packet when work is
+/// sharded, so it must cost a few cycles, and it only needs to spread, not resist attacks.
+#[inline]
+pub fn conversation_hash(a: u64, a_port: u16, b: u64, b_port: u16, vlans: Vlans) -> u64 {
+    let ((lo, lo_port), (hi, hi_port)) = if (a, a_port) <= (b, b_port) {
+        ((a, a_port), (b, b_port))
+    } else {
+        ((b, b_port), (a, a_port))
+    };
+    let ports_vlans = u64::from(lo_port)
+        | (u64::from(hi_port) << 16)
+        | (u64::from(vlans.outer) << 32)
+        | (u64::from(vlans.inner) << 48);
+    let mut hash = (lo ^ hi.rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ ports_vlans.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    hash = (hash ^ (hash >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    hash = (hash ^ (hash >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    hash ^ (hash >> 31)
+}
+
+/// The [`conversation_hash`] of an unfragmented TCP, UDP or ICMP packet over Ethernet, read at
+/// fixed offsets without a full decode.
+///
+/// Used to pick a worker for each packet cheaply. It answers only when the answer is certain to
+/// equal the hash of what [`decode_frame`] and [`crate::decode_transport`] report (no tunnel,
+/// no fragment, at most two VLAN tags, no IPv6 extension header); otherwise `None`, and the
+/// caller decodes fully.
+#[inline]
+pub fn conversation_hash_hint(link: LinkType, data: &[u8]) -> Option<u64> {
     if link != LinkType::ETHERNET {
         return None;
     }
@@ -619,16 +647,16 @@ pub fn ip_endpoints_hint(link: LinkType, data: &[u8]) -> Option<Endpoints> {
             if ver_ihl >> 4 != 4 || header_len < 20 || fragment_bits != 0 {
                 return None;
             }
-            let src = IpAddr::V4(Ipv4Addr::from(array::<4>(data, off + 12)?));
-            let dst = IpAddr::V4(Ipv4Addr::from(array::<4>(data, off + 16)?));
+            let src = u64::from(be32(data, off + 12)?);
+            let dst = u64::from(be32(data, off + 16)?);
             (src, dst, u8_at(data, off + 9)?, off + header_len)
         }
         ethertype::IPV6 => {
             if u8_at(data, off)? >> 4 != 6 {
                 return None;
             }
-            let src = IpAddr::V6(Ipv6Addr::from(array::<16>(data, off + 8)?));
-            let dst = IpAddr::V6(Ipv6Addr::from(array::<16>(data, off + 24)?));
+            let src = fold_v6(u128::from_be_bytes(array(data, off + 8)?));
+            let dst = fold_v6(u128::from_be_bytes(array(data, off + 24)?));
             (src, dst, u8_at(data, off + 6)?, off + 40)
         }
         _ => return None,
@@ -638,11 +666,5 @@ pub fn ip_endpoints_hint(link: LinkType, data: &[u8]) -> Option<Endpoints> {
         ipproto::ICMP | ipproto::ICMPV6 => (0, 0),
         _ => return None,
     };
-    Some(Endpoints {
-        src,
-        dst,
-        src_port,
-        dst_port,
-        vlans,
-    })
+    Some(conversation_hash(src, src_port, dst, dst_port, vlans))
 }

@@ -22,8 +22,8 @@ mod transport;
 
 pub use error::DecodeError;
 pub use frame::{
-    decode_frame, ip_endpoints_hint, Arp, Endpoints, Fragment, Frame, IpPacket, L2Type, LinkType,
-    Net, Vlans,
+    conversation_hash, conversation_hash_hint, decode_frame, fold_address, Arp, Fragment, Frame,
+    IpPacket, L2Type, LinkType, Net, Vlans,
 };
 pub use transport::{decode_transport, Tcp, TcpFlags, Transport, Udp};
 
