@@ -10,6 +10,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use zonewarden_capture::expand_inputs;
+use zonewarden_dissect::{CommunicationMap, Registry};
 use zonewarden_engine::{Observer, ScanOptions, ScanReport};
 use zonewarden_flow::FlowConfig;
 use zonewarden_generator::{parse_size, write_pcap, PlantSpec};
@@ -153,26 +154,41 @@ fn scan_command(args: &ScanArgs) -> Result<ExitCode> {
         .sum();
     let report = if args.format == OutputFormat::Jsonl {
         let mut writer = JsonlWriter::new(&mut out);
-        let report = {
+        let (report, map) = {
             let mut observer = Progress::new(show_progress, total, Some(&mut writer));
-            let report = zonewarden_engine::scan(&inputs, &options, &mut observer);
+            let result = dissect(&inputs, &options, &mut observer);
             observer.done();
-            report
+            result
         };
-        writer.finish(&report).context("writing JSON Lines")?;
+        writer.finish(&report, &map).context("writing JSON Lines")?;
         report
     } else {
         let mut observer = Progress::new(show_progress, total, None);
-        let report = zonewarden_engine::scan(&inputs, &options, &mut observer);
+        let (report, map) = dissect(&inputs, &options, &mut observer);
         observer.done();
         match args.format {
-            OutputFormat::Json => write_json(&report, &mut out).context("writing JSON")?,
-            _ => write_text(&report, &mut out, args.top).context("writing the report")?,
+            OutputFormat::Json => write_json(&report, &map, &mut out).context("writing JSON")?,
+            _ => write_text(&report, &map, &mut out, args.top).context("writing the report")?,
         }
         report
     };
     out.flush().context("writing output")?;
     Ok(exit_code(&report))
+}
+
+/// The full pipeline: flows with every dissector attached, and the merged communication map.
+fn dissect(
+    inputs: &zonewarden_capture::InputList,
+    options: &ScanOptions,
+    observer: &mut dyn Observer,
+) -> (ScanReport, CommunicationMap) {
+    let (report, registries) =
+        zonewarden_engine::scan_with(inputs, options, observer, |_| Registry::default());
+    let mut map = CommunicationMap::default();
+    for registry in registries {
+        map.merge(registry.into_map());
+    }
+    (report, map)
 }
 
 fn exit_code(report: &ScanReport) -> ExitCode {
@@ -313,14 +329,14 @@ fn demo_command(out: Option<PathBuf>) -> Result<ExitCode> {
     );
     println!();
     let inputs = expand_inputs(std::slice::from_ref(&path));
-    let report = zonewarden_engine::scan(
+    let (report, map) = dissect(
         &inputs,
         &ScanOptions::default(),
         &mut zonewarden_engine::Silent,
     );
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    write_text(&report, &mut out, 10).context("writing the report")?;
+    write_text(&report, &map, &mut out, 10).context("writing the report")?;
     out.flush()?;
     Ok(exit_code(&report))
 }

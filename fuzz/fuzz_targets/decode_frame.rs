@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use zonewarden_wire::{decode_frame, decode_transport, ip_endpoints_hint, LinkType, Net};
+use zonewarden_wire::{conversation_hash_hint, decode_frame, decode_transport, LinkType, Net};
 
 const LINKS: [u32; 10] = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276];
 
@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let link = LinkType(LINKS[usize::from(selector) % LINKS.len()]);
-    let _ = ip_endpoints_hint(link, frame);
+    let _ = conversation_hash_hint(link, frame);
     if let Ok(decoded) = decode_frame(link, frame) {
         if let Net::Ip(ip) = decoded.net {
             let _ = decode_transport(ip.proto, ip.payload, ip.payload_len_on_wire, ip.payload_offset);

@@ -180,16 +180,17 @@ impl Observer for Silent {}
 
 /// Scans the inputs with flow tracking and reassembly only (no dissectors attached).
 pub fn scan(inputs: &InputList, options: &ScanOptions, observer: &mut dyn Observer) -> ScanReport {
-    scan_with(inputs, options, observer, |_| NullConsumer)
+    scan_with(inputs, options, observer, |_| NullConsumer).0
 }
 
-/// Scans the inputs, with one stream consumer per worker made by `make_consumer(shard)`.
+/// Scans the inputs, with one stream consumer per worker made by `make_consumer(shard)`;
+/// returns the report and the consumers (whose results the caller merges).
 pub fn scan_with<C, F>(
     inputs: &InputList,
     options: &ScanOptions,
     observer: &mut dyn Observer,
     make_consumer: F,
-) -> ScanReport
+) -> (ScanReport, Vec<C>)
 where
     C: StreamConsumer + Send,
     C::State: Send,
@@ -243,12 +244,14 @@ where
     let mut hosts = HostTable::default();
     let mut l2 = L2Table::default();
     let mut flows = Vec::new();
+    let mut consumers = Vec::with_capacity(workers.len());
     for worker in workers.drain(..) {
         counters.merge(&worker.counters);
         hosts.merge(worker.hosts);
         l2.merge(worker.l2);
         log.merge(worker.anomalies);
         flows.extend(worker.kept_flows);
+        consumers.push(worker.consumer);
     }
     flows.sort_by_key(|f| (f.first_ts, f.key));
     for error in &inputs.errors {
@@ -272,7 +275,7 @@ where
     log.finish(&names);
     let l2_overflow_packets = l2.overflow_packets;
     let l2_conversations = l2.into_sorted();
-    ScanReport {
+    let report = ScanReport {
         inputs: summaries,
         hosts: hosts.into_sorted(&l2_conversations),
         counters,
@@ -287,7 +290,8 @@ where
             .iter()
             .map(|p| p.display().to_string())
             .collect(),
-    }
+    };
+    (report, consumers)
 }
 
 fn run_inputs<C: StreamConsumer>(

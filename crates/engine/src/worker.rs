@@ -27,6 +27,8 @@ pub(crate) struct Worker<C: StreamConsumer> {
     /// This worker's shard and the number of shards (see `dispatch.rs`); (0, 1) when alone.
     shard: usize,
     shards: usize,
+    /// Reused for the consumer's anomalies after each packet.
+    consumer_anomalies: Vec<String>,
 }
 
 /// What is counted per input file while reading it, independent of any worker: sizes, times,
@@ -174,6 +176,7 @@ impl<C: StreamConsumer> Worker<C> {
             clock: Timestamp(0),
             shard: 0,
             shards: 1,
+            consumer_anomalies: Vec::new(),
         }
     }
 
@@ -254,6 +257,15 @@ impl<C: StreamConsumer> Worker<C> {
             for event in events {
                 self.anomaly(event.kind, packet, event.message);
             }
+        }
+        self.consumer.take_anomalies(&mut self.consumer_anomalies);
+        if !self.consumer_anomalies.is_empty() {
+            let messages = std::mem::take(&mut self.consumer_anomalies);
+            for message in &messages {
+                self.anomaly(AnomalyKind::Protocol, packet, message.clone());
+            }
+            self.consumer_anomalies = messages;
+            self.consumer_anomalies.clear();
         }
     }
 

@@ -171,6 +171,30 @@ impl HalfStream {
         cap
     }
 
+    /// The peer acknowledged up to `ack`: a hole before held data that the receiver already
+    /// has will never be filled in this capture (the segment was not captured), so it becomes
+    /// a gap now and what is held flows on, instead of waiting for a cap or the end of the flow.
+    pub fn acknowledged(
+        &mut self,
+        ack: u32,
+        global_held: &mut usize,
+        out: &mut dyn FnMut(Chunk<'_>),
+    ) {
+        let Some(first) = self.held.first() else {
+            return;
+        };
+        let acked = ack.wrapping_sub(self.next_seq);
+        if acked == 0 || acked >= MAX_AHEAD {
+            return;
+        }
+        let hole = first.seq.wrapping_sub(self.next_seq);
+        if hole == 0 || hole >= MAX_AHEAD {
+            return;
+        }
+        self.gap(u64::from(hole.min(acked)), out);
+        self.drain(global_held, out);
+    }
+
     /// Declares every hole a gap and delivers everything held (end of flow, or a cap).
     pub fn flush(&mut self, global_held: &mut usize, out: &mut dyn FnMut(Chunk<'_>)) {
         while let Some(first) = self.held.first() {
@@ -426,6 +450,45 @@ mod tests {
         );
         assert_eq!(gaps, 3);
         assert_eq!(out, b"f");
+    }
+
+    #[test]
+    fn acknowledged_hole_becomes_a_gap_at_once() {
+        let mut s = HalfStream::default();
+        let limits = ReassemblyLimits::default();
+        let mut global = 0;
+        let mut out = Vec::new();
+        let mut gaps = 0;
+        let mut sink = |c: Chunk<'_>| match c {
+            Chunk::Data(d, _) => out.extend_from_slice(d),
+            Chunk::Gap(n) => gaps += n,
+        };
+        s.segment(
+            100,
+            false,
+            b"ab",
+            0,
+            Timestamp(0),
+            &limits,
+            &mut global,
+            &mut sink,
+        );
+        s.segment(
+            110,
+            false,
+            b"kl",
+            0,
+            Timestamp(0),
+            &limits,
+            &mut global,
+            &mut sink,
+        );
+        // An ACK that does not pass the hole changes nothing.
+        s.acknowledged(102, &mut global, &mut sink);
+        s.acknowledged(112, &mut global, &mut sink);
+        assert_eq!(out, b"abkl");
+        assert_eq!(gaps, 8);
+        assert_eq!(global, 0);
     }
 
     proptest! {

@@ -30,6 +30,10 @@ pub trait StreamConsumer {
 
     /// The flow ended; no more calls follow for it.
     fn on_close(&mut self, _state: Self::State, _flow: &Flow, _reason: CloseReason) {}
+
+    /// Moves out the anomalies found since the last call (malformed messages). The caller
+    /// drains after every packet and stamps them with that packet's position.
+    fn take_anomalies(&mut self, _out: &mut Vec<String>) {}
 }
 
 /// A consumer that ignores payload: flows and reassembly statistics only.
@@ -360,6 +364,21 @@ impl<C: StreamConsumer> FlowTable<C> {
             }
         }
         tcp.rst |= flags.rst();
+        let flow_ref: &Flow = flow;
+        if flags.ack() {
+            // This segment acknowledges the other direction's bytes.
+            if let Some(streams) = streams.as_mut() {
+                let [to_server, to_client] = &mut **streams;
+                let (other, other_dir) = match dir {
+                    Direction::ToServer => (to_client, Direction::ToClient),
+                    Direction::ToClient => (to_server, Direction::ToServer),
+                };
+                other.acknowledged(seg.ack, global_held, &mut |chunk| match chunk {
+                    Chunk::Data(data, at) => consumer.on_data(state, flow_ref, other_dir, at, data),
+                    Chunk::Gap(len) => consumer.on_gap(state, flow_ref, other_dir, len),
+                });
+            }
+        }
         if seg.payload.is_empty() && seg.missing == 0 && !flags.syn() {
             return;
         }
@@ -369,7 +388,6 @@ impl<C: StreamConsumer> FlowTable<C> {
             Direction::ToServer => to_server,
             Direction::ToClient => to_client,
         };
-        let flow_ref: &Flow = flow;
         let cap = stream.segment(
             seg.seq,
             flags.syn(),

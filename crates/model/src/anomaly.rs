@@ -48,6 +48,8 @@ pub enum AnomalyKind {
     TcpStream,
     /// A memory cap was hit and data was dropped on purpose.
     CapReached,
+    /// A malformed or unexpected application-protocol message (Modbus, DNP3…).
+    Protocol,
 }
 
 impl AnomalyKind {
@@ -61,6 +63,7 @@ impl AnomalyKind {
             AnomalyKind::Fragment => "fragment",
             AnomalyKind::TcpStream => "tcp_stream",
             AnomalyKind::CapReached => "cap_reached",
+            AnomalyKind::Protocol => "protocol",
         }
     }
 }

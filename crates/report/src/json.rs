@@ -1,7 +1,8 @@
 //! The JSON shapes. Field names are a public contract: scripts read them. Add, never rename.
 
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use zonewarden_dissect::{CommunicationMap, Edge, IdentityFact, OpClass};
 use zonewarden_engine::{Counters, Host, InputSummary, ScanReport};
 use zonewarden_flow::{endpoint, Flow, L2Conversation, StreamStats};
 use zonewarden_model::{format_mac, Anomaly, Timestamp};
@@ -15,6 +16,10 @@ pub struct Document<'a> {
     pub hosts: Vec<HostJson>,
     pub flows: Vec<FlowJson>,
     pub l2_conversations: Vec<L2Json>,
+    /// The communication map: per (client, server, protocol), the operations seen.
+    pub edges: Vec<EdgeJson>,
+    /// What devices said about themselves (vendor, model, firmware…), per protocol.
+    pub identities: Vec<IdentityJson>,
     pub anomalies: &'a [Anomaly],
     pub anomalies_by_kind: BTreeMap<&'static str, u64>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
@@ -310,8 +315,105 @@ impl From<&L2Conversation> for L2Json {
     }
 }
 
+#[derive(Debug, Serialize)]
+pub struct OperationJson {
+    pub protocol: &'static str,
+    pub code: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subcode: Option<u16>,
+    pub name: &'static str,
+    pub class: &'static str,
+    pub count: u64,
+    pub requests: u64,
+    pub responses: u64,
+    pub exceptions: u64,
+    pub first_ts: Option<Timestamp>,
+    pub last_ts: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_min: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_end: Option<u32>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EdgeJson {
+    pub client: String,
+    pub server: String,
+    pub protocol: &'static str,
+    pub server_ports: Vec<u16>,
+    pub flows: u64,
+    pub packets: u64,
+    pub bytes: u64,
+    pub first_ts: Timestamp,
+    pub last_ts: Timestamp,
+    /// The operation classes seen on this edge, in a fixed order.
+    pub classes: Vec<&'static str>,
+    pub operations: Vec<OperationJson>,
+}
+
+impl From<&Edge> for EdgeJson {
+    fn from(e: &Edge) -> Self {
+        let classes: BTreeSet<OpClass> = e
+            .operations
+            .iter()
+            .filter(|(_, s)| s.count > 0)
+            .map(|(o, _)| o.class)
+            .collect();
+        EdgeJson {
+            client: e.key.client.to_string(),
+            server: e.key.server.to_string(),
+            protocol: e.key.protocol.as_str(),
+            server_ports: e.server_ports.iter().copied().collect(),
+            flows: e.flows,
+            packets: e.packets,
+            bytes: e.bytes,
+            first_ts: e.first_ts,
+            last_ts: e.last_ts,
+            classes: classes.into_iter().map(OpClass::as_str).collect(),
+            operations: e
+                .operations
+                .iter()
+                .map(|(o, s)| OperationJson {
+                    protocol: o.protocol.as_str(),
+                    code: o.code,
+                    subcode: o.subcode,
+                    name: o.name,
+                    class: o.class.as_str(),
+                    count: s.count,
+                    requests: s.requests,
+                    responses: s.responses,
+                    exceptions: s.exceptions,
+                    first_ts: s.first_ts,
+                    last_ts: s.last_ts,
+                    address_min: s.address_min,
+                    address_end: s.address_end,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct IdentityJson {
+    pub ip: String,
+    pub protocol: &'static str,
+    pub field: &'static str,
+    pub value: String,
+}
+
+impl From<&IdentityFact> for IdentityJson {
+    fn from(f: &IdentityFact) -> Self {
+        IdentityJson {
+            ip: f.ip.to_string(),
+            protocol: f.protocol.as_str(),
+            field: f.field,
+            value: f.value.clone(),
+        }
+    }
+}
+
 impl<'a> Document<'a> {
-    pub fn new(report: &'a ScanReport) -> Self {
+    pub fn new(report: &'a ScanReport, map: &CommunicationMap) -> Self {
         Document {
             tool: Tool::default(),
             inputs: report.inputs.iter().map(InputJson::from).collect(),
@@ -319,6 +421,8 @@ impl<'a> Document<'a> {
             hosts: report.hosts.iter().map(HostJson::from).collect(),
             flows: report.flows.iter().map(FlowJson::from).collect(),
             l2_conversations: report.l2_conversations.iter().map(L2Json::from).collect(),
+            edges: map.edges().map(EdgeJson::from).collect(),
+            identities: map.identities().map(IdentityJson::from).collect(),
             anomalies: &report.anomalies,
             anomalies_by_kind: report
                 .anomalies_by_kind

@@ -1,4 +1,5 @@
-//! Renders scan results: text for people, one JSON document, or JSON Lines for streaming.
+//! Renders scan results and the communication map: text for people, one JSON document, or
+//! JSON Lines for streaming.
 //!
 //! The JSON field names are a public contract (users' scripts read them): fields may be added,
 //! never renamed or removed. Output order is stable: two runs over the same input produce the
@@ -8,18 +9,26 @@ mod json;
 mod names;
 mod text;
 
-pub use json::{Document, FlowJson, HostJson, InputJson, L2Json, StatsJson};
+pub use json::{
+    Document, EdgeJson, FlowJson, HostJson, IdentityJson, InputJson, L2Json, OperationJson,
+    StatsJson,
+};
 pub use names::{l2_name, port_name};
 pub use text::{human_bytes, thousands, write_text};
 
 use serde::Serialize;
 use std::io::{self, Write};
+use zonewarden_dissect::CommunicationMap;
 use zonewarden_engine::{Observer, ScanReport};
 use zonewarden_flow::Flow;
 
 /// Writes the whole report as one JSON document.
-pub fn write_json(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &Document::new(report))?;
+pub fn write_json(
+    report: &ScanReport,
+    map: &CommunicationMap,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &Document::new(report, map))?;
     writeln!(out)
 }
 
@@ -55,11 +64,11 @@ impl<W: Write> JsonlWriter<W> {
     }
 
     /// Writes everything but the flows (already streamed) and flushes.
-    pub fn finish(mut self, report: &ScanReport) -> io::Result<()> {
+    pub fn finish(mut self, report: &ScanReport, map: &CommunicationMap) -> io::Result<()> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        let doc = Document::new(report);
+        let doc = Document::new(report, map);
         let out: &mut dyn Write = &mut self.out;
         for input in &doc.inputs {
             line(out, "input", input)?;
@@ -69,6 +78,12 @@ impl<W: Write> JsonlWriter<W> {
         }
         for conv in &doc.l2_conversations {
             line(out, "l2_conversation", conv)?;
+        }
+        for edge in &doc.edges {
+            line(out, "edge", edge)?;
+        }
+        for identity in &doc.identities {
+            line(out, "identity", identity)?;
         }
         for anomaly in doc.anomalies {
             line(out, "anomaly", anomaly)?;

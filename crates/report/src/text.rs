@@ -3,6 +3,7 @@
 use crate::names::{l2_name, port_name};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use zonewarden_dissect::{CommunicationMap, Edge, OpClass};
 use zonewarden_engine::ScanReport;
 use zonewarden_flow::endpoint;
 use zonewarden_model::format_mac;
@@ -37,7 +38,12 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
-pub fn write_text(report: &ScanReport, out: &mut dyn Write, top: usize) -> io::Result<()> {
+pub fn write_text(
+    report: &ScanReport,
+    map: &CommunicationMap,
+    out: &mut dyn Write,
+    top: usize,
+) -> io::Result<()> {
     let c = &report.counters;
     let span = match (c.first_ts, c.last_ts) {
         (Some(f), Some(l)) => format!(
@@ -192,6 +198,8 @@ pub fn write_text(report: &ScanReport, out: &mut dyn Write, top: usize) -> io::R
     }
     writeln!(out)?;
 
+    write_map(map, out, top)?;
+
     let with_ip = report.hosts.iter().filter(|h| h.ip.is_some()).count();
     writeln!(
         out,
@@ -266,6 +274,86 @@ pub fn write_text(report: &ScanReport, out: &mut dyn Write, top: usize) -> io::R
         )?;
     }
     Ok(())
+}
+
+/// The communication map: the busiest edges, each with its operation classes and operations.
+fn write_map(map: &CommunicationMap, out: &mut dyn Write, top: usize) -> io::Result<()> {
+    let mut edges: Vec<&Edge> = map.edges().collect();
+    let ops_of = |e: &Edge| e.operations.values().map(|s| s.count).sum::<u64>();
+    // Edges that change things first (program, control, write), then by operations.
+    let weight = |e: &Edge| {
+        e.operations
+            .iter()
+            .filter(|(_, s)| s.count > 0)
+            .map(|(o, _)| match o.class {
+                OpClass::Program => 3,
+                OpClass::Control => 2,
+                OpClass::Write => 1,
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0)
+    };
+    edges.sort_by(|a, b| {
+        weight(b)
+            .cmp(&weight(a))
+            .then(ops_of(b).cmp(&ops_of(a)))
+            .then(a.key.cmp(&b.key))
+    });
+    writeln!(
+        out,
+        "Communication map: {} edges (who does what to whom; top {top}, changes first)",
+        edges.len()
+    )?;
+    for edge in edges.iter().take(top) {
+        let mut by_class: BTreeMap<OpClass, u64> = BTreeMap::new();
+        for (op, stats) in &edge.operations {
+            *by_class.entry(op.class).or_default() += stats.count;
+        }
+        let classes: Vec<String> = by_class
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(c, n)| format!("{} {}", c.as_str(), thousands(*n)))
+            .collect();
+        writeln!(
+            out,
+            "  {} → {}  {}  {} packets  {}",
+            edge.key.client,
+            edge.key.server,
+            edge.key.protocol.as_str(),
+            thousands(edge.packets),
+            classes.join(", ")
+        )?;
+        let mut ops: Vec<_> = edge
+            .operations
+            .iter()
+            .filter(|(_, s)| s.count > 0)
+            .collect();
+        ops.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
+        let names: Vec<String> = ops
+            .iter()
+            .take(4)
+            .map(|(o, s)| format!("{} ×{}", o.name, thousands(s.count)))
+            .collect();
+        if !names.is_empty() {
+            writeln!(out, "      {}", names.join(", "))?;
+        }
+    }
+    let identities: Vec<_> = map.identities().collect();
+    if !identities.is_empty() {
+        writeln!(out, "  Devices that identified themselves:")?;
+        let mut by_ip: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for fact in identities {
+            by_ip
+                .entry(format!("{} ({})", fact.ip, fact.protocol.as_str()))
+                .or_default()
+                .push(format!("{}={}", fact.field, fact.value));
+        }
+        for (who, facts) in by_ip.iter().take(top) {
+            writeln!(out, "    {who}: {}", facts.join(", "))?;
+        }
+    }
+    writeln!(out)
 }
 
 #[cfg(test)]

@@ -1,0 +1,68 @@
+//! Drives one dissector through the registry the way the pipeline does, from fuzzer bytes.
+//! Used by the fuzz targets in `fuzz/` and by tests; not part of the product's API.
+
+use crate::{Dissector, Registry};
+use std::net::{IpAddr, Ipv4Addr};
+use zonewarden_flow::{CloseReason, DirectionSource, Flow, FlowKey, StreamConsumer};
+use zonewarden_model::{Direction, Timestamp};
+use zonewarden_wire::{ipproto, Vlans};
+
+/// A TCP flow 10.0.0.1:40000 → 10.0.0.2:`server_port` for driving sessions.
+pub fn test_flow(server_port: u16, proto: u8) -> Flow {
+    let client = (IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), 40000);
+    let server = (IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)), server_port);
+    let (key, _) = FlowKey::new(
+        client.0,
+        client.1,
+        server.0,
+        server.1,
+        proto,
+        Vlans::default(),
+    );
+    Flow {
+        id: 0,
+        key,
+        client,
+        server,
+        direction_by: DirectionSource::Syn,
+        first_ts: Timestamp(0),
+        last_ts: Timestamp(0),
+        packets: [1, 1],
+        bytes: [64, 64],
+        payload_bytes: [0, 0],
+        macs: [None, None],
+        tcp: None,
+    }
+}
+
+/// Splits `data` into chunks, each announced by a control byte: bit 7 is the direction, bit 6
+/// a gap instead of data, the low six bits the chunk length.
+pub fn feed_flow(dissector: Box<dyn Dissector>, server_port: u16, data: &[u8]) {
+    let proto = if dissector.transports().contains(&ipproto::TCP) {
+        ipproto::TCP
+    } else {
+        ipproto::UDP
+    };
+    let flow = test_flow(server_port, proto);
+    let mut registry = Registry::new(vec![dissector]);
+    let mut state = Default::default();
+    let mut rest = data;
+    while let Some((&control, tail)) = rest.split_first() {
+        let dir = if control & 0x80 != 0 {
+            Direction::ToClient
+        } else {
+            Direction::ToServer
+        };
+        let len = usize::from(control & 0x3F).min(tail.len());
+        let (chunk, after) = tail.split_at(len);
+        if control & 0x40 != 0 {
+            registry.on_gap(&mut state, &flow, dir, len as u64 + 1);
+        } else {
+            registry.on_data(&mut state, &flow, dir, Timestamp(1), chunk);
+        }
+        rest = after;
+    }
+    registry.on_close(state, &flow, CloseReason::End);
+    let mut anomalies = Vec::new();
+    registry.take_anomalies(&mut anomalies);
+}

@@ -1,0 +1,165 @@
+//! The communication map: per (client, server, protocol) edge, the traffic and every operation.
+
+use crate::ops::{Operation, Protocol};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+use zonewarden_model::Timestamp;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EdgeKey {
+    pub client: IpAddr,
+    pub server: IpAddr,
+    pub protocol: Protocol,
+}
+
+/// Counters for one operation on one edge (or, while a flow is open, on one flow).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OpStats {
+    /// Operations: requests, plus responses whose request was not seen.
+    pub count: u64,
+    pub requests: u64,
+    /// Responses, exceptions included.
+    pub responses: u64,
+    /// Responses that report an error (Modbus exception, negative acknowledgement…).
+    pub exceptions: u64,
+    pub first_ts: Option<Timestamp>,
+    pub last_ts: Option<Timestamp>,
+    /// Lowest and highest-plus-one data address touched, where the protocol addresses data.
+    pub address_min: Option<u32>,
+    pub address_end: Option<u32>,
+}
+
+impl OpStats {
+    pub(crate) fn seen(&mut self, ts: Timestamp) {
+        self.first_ts = Some(self.first_ts.map_or(ts, |t| t.min(ts)));
+        self.last_ts = Some(self.last_ts.map_or(ts, |t| t.max(ts)));
+    }
+
+    pub(crate) fn touch(&mut self, start: u32, quantity: u32) {
+        let end = start.saturating_add(quantity);
+        self.address_min = Some(self.address_min.map_or(start, |m| m.min(start)));
+        self.address_end = Some(self.address_end.map_or(end, |m| m.max(end)));
+    }
+
+    pub(crate) fn merge(&mut self, other: &OpStats) {
+        self.count += other.count;
+        self.requests += other.requests;
+        self.responses += other.responses;
+        self.exceptions += other.exceptions;
+        if let (Some(f), Some(l)) = (other.first_ts, other.last_ts) {
+            self.seen(f);
+            self.seen(l);
+        }
+        if let (Some(min), Some(end)) = (other.address_min, other.address_end) {
+            self.touch(min, end - min);
+        }
+    }
+}
+
+/// What a device said about itself (vendor, model, firmware…), and in which protocol.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IdentityFact {
+    pub ip: IpAddr,
+    pub protocol: Protocol,
+    pub field: &'static str,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edge {
+    pub key: EdgeKey,
+    pub flows: u64,
+    pub packets: u64,
+    pub bytes: u64,
+    pub first_ts: Timestamp,
+    pub last_ts: Timestamp,
+    pub server_ports: BTreeSet<u16>,
+    pub operations: BTreeMap<Operation, OpStats>,
+}
+
+/// Identity facts kept at most, so that a device that varies its answers cannot fill memory.
+const MAX_IDENTITY_FACTS: usize = 100_000;
+
+#[derive(Debug, Default, Clone)]
+pub struct CommunicationMap {
+    edges: BTreeMap<EdgeKey, Edge>,
+    identities: BTreeSet<IdentityFact>,
+}
+
+impl CommunicationMap {
+    /// Adds one closed flow's share to its edge.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn add_flow(
+        &mut self,
+        key: EdgeKey,
+        server_port: u16,
+        packets: u64,
+        bytes: u64,
+        first_ts: Timestamp,
+        last_ts: Timestamp,
+        operations: &[(Operation, OpStats)],
+    ) {
+        let edge = self.edges.entry(key).or_insert_with(|| Edge {
+            key,
+            flows: 0,
+            packets: 0,
+            bytes: 0,
+            first_ts,
+            last_ts,
+            server_ports: BTreeSet::new(),
+            operations: BTreeMap::new(),
+        });
+        edge.flows += 1;
+        edge.packets += packets;
+        edge.bytes += bytes;
+        edge.first_ts = edge.first_ts.min(first_ts);
+        edge.last_ts = edge.last_ts.max(last_ts);
+        edge.server_ports.insert(server_port);
+        for (op, stats) in operations {
+            edge.operations.entry(*op).or_default().merge(stats);
+        }
+    }
+
+    pub(crate) fn add_identity(&mut self, fact: IdentityFact) {
+        if self.identities.len() < MAX_IDENTITY_FACTS {
+            self.identities.insert(fact);
+        }
+    }
+
+    pub fn merge(&mut self, other: CommunicationMap) {
+        for (key, edge) in other.edges {
+            match self.edges.get_mut(&key) {
+                None => {
+                    self.edges.insert(key, edge);
+                }
+                Some(mine) => {
+                    mine.flows += edge.flows;
+                    mine.packets += edge.packets;
+                    mine.bytes += edge.bytes;
+                    mine.first_ts = mine.first_ts.min(edge.first_ts);
+                    mine.last_ts = mine.last_ts.max(edge.last_ts);
+                    mine.server_ports.extend(edge.server_ports);
+                    for (op, stats) in edge.operations {
+                        mine.operations.entry(op).or_default().merge(&stats);
+                    }
+                }
+            }
+        }
+        for fact in other.identities {
+            self.add_identity(fact);
+        }
+    }
+
+    /// Edges in a stable order: client, server, protocol.
+    pub fn edges(&self) -> impl Iterator<Item = &Edge> {
+        self.edges.values()
+    }
+
+    pub fn identities(&self) -> impl Iterator<Item = &IdentityFact> {
+        self.identities.iter()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.edges.is_empty() && self.identities.is_empty()
+    }
+}

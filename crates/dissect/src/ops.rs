@@ -1,0 +1,60 @@
+//! What a message does, in words an OT engineer uses.
+
+/// Protocols zonewarden dissects. Stable names (`as_str`) are a public contract in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Protocol {
+    Modbus,
+}
+
+impl Protocol {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Modbus => "modbus",
+        }
+    }
+}
+
+/// The class of an operation: what it means for the process, not how it is encoded.
+///
+/// - `read`: observes process data;
+/// - `write`: changes process data (setpoints, outputs, registers);
+/// - `program`: moves logic or firmware (download, upload, delete, online edit);
+/// - `control`: changes the device's state (start, stop, restart, mode, listen-only);
+/// - `diagnostic`: asks about the device itself (identity, counters, status);
+/// - `other`: everything else, including codes this version does not know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OpClass {
+    Read,
+    Write,
+    Program,
+    Control,
+    Diagnostic,
+    Other,
+}
+
+impl OpClass {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            OpClass::Read => "read",
+            OpClass::Write => "write",
+            OpClass::Program => "program",
+            OpClass::Control => "control",
+            OpClass::Diagnostic => "diagnostic",
+            OpClass::Other => "other",
+        }
+    }
+}
+
+/// One operation a client asked of a server (or, when the request was not seen, one that a
+/// response shows was asked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Operation {
+    pub protocol: Protocol,
+    /// The protocol's own code (a Modbus function code, a DNP3 function code…).
+    pub code: u16,
+    /// A sub-code where the protocol has one (Modbus diagnostics sub-function, UMAS function).
+    pub subcode: Option<u16>,
+    pub name: &'static str,
+    pub class: OpClass,
+}

@@ -1,0 +1,14 @@
+//! One folder per protocol. Each holds: `mod.rs` (spec references, ports, what is supported,
+//! the [`Dissector`](crate::Dissector)), `types.rs` (open enums: codes are kept even when
+//! unknown), `pdu.rs` (borrowed, length-checked message views), `parser.rs` (the resumable
+//! framer), `session.rs` (request/response pairing, caps, resynchronisation) and `tests.rs`
+//! (byte vectors). `docs/adding-a-dissector.md` walks through adding one.
+
+pub mod modbus;
+
+use crate::Dissector;
+
+/// Every dissector, in probing order.
+pub fn all() -> Vec<Box<dyn Dissector>> {
+    vec![Box::new(modbus::Modbus)]
+}

@@ -1,0 +1,464 @@
+//! Recognising a flow's protocol by content and handing its bytes to that protocol's session.
+
+use crate::map::{CommunicationMap, EdgeKey, IdentityFact, OpStats};
+use crate::ops::{Operation, Protocol};
+use zonewarden_flow::{CloseReason, Flow, StreamConsumer};
+use zonewarden_model::{Direction, Timestamp};
+use zonewarden_wire::ipproto;
+
+/// A probe's answer about the first bytes of a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Confidence {
+    /// The bytes cannot be this protocol.
+    NotMine,
+    /// Too few bytes to tell yet.
+    NeedMore,
+    /// Consistent with this protocol, but other protocols could look the same.
+    Maybe,
+    /// Only this protocol looks like this.
+    Certain,
+}
+
+/// A protocol: how to recognise it and how to start a session for a flow.
+pub trait Dissector: Send + Sync {
+    fn protocol(&self) -> Protocol;
+    /// IP protocol numbers of the transports it runs over ([`TCP`], [`UDP`], [`TCP_AND_UDP`]).
+    fn transports(&self) -> &'static [u8];
+    /// Usual server ports: a hint that turns `Maybe` into a decision, never a requirement.
+    fn ports(&self) -> &'static [u16];
+    /// Looks at the first bytes seen in one direction of a flow.
+    fn probe(&self, dir: Direction, data: &[u8]) -> Confidence;
+    fn session(&self) -> Box<dyn Session>;
+}
+
+/// One flow's protocol state: framing, request/response pairing, caps.
+pub trait Session: Send {
+    /// In-order bytes (one TCP chunk or one UDP datagram).
+    fn data(&mut self, dir: Direction, ts: Timestamp, data: &[u8], out: &mut Output<'_>);
+    /// `len` bytes of this direction were lost: drop partial messages and resynchronise.
+    fn gap(&mut self, dir: Direction, len: u64, out: &mut Output<'_>);
+}
+
+/// Where a session reports what it found.
+#[derive(Debug)]
+pub struct Output<'a> {
+    protocol: Protocol,
+    ops: &'a mut Vec<(Operation, OpStats)>,
+    facts: &'a mut Vec<(bool, &'static str, String)>,
+    anomalies: &'a mut Vec<String>,
+    ts: Timestamp,
+}
+
+/// How a message relates to an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    Request,
+    /// A response to a request that was seen.
+    Response,
+    /// A response whose request was not seen (capture started late, or one direction missing).
+    UnmatchedResponse,
+}
+
+/// Distinct operations kept per flow; a flow that uses more is counted under the last slot's
+/// neighbours only (the cap bounds per-flow memory against code-sweeping scanners).
+const MAX_OPS_PER_FLOW: usize = 256;
+/// Identity facts kept per flow.
+const MAX_FACTS_PER_FLOW: usize = 64;
+/// Anomalies kept per flow before they are only counted.
+const MAX_ANOMALIES_PER_FLOW: u32 = 32;
+
+impl<'a> Output<'a> {
+    /// An output writing into plain vectors, for session unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests(
+        ops: &'a mut Vec<(Operation, OpStats)>,
+        facts: &'a mut Vec<(bool, &'static str, String)>,
+        anomalies: &'a mut Vec<String>,
+    ) -> Self {
+        Output {
+            protocol: Protocol::Modbus,
+            ops,
+            facts,
+            anomalies,
+            ts: Timestamp(1),
+        }
+    }
+}
+
+impl Output<'_> {
+    /// Records a message of an operation; `exception` marks an error response; `range` is the
+    /// data address range (start, quantity) where the protocol addresses data.
+    pub fn operation(
+        &mut self,
+        op: Operation,
+        kind: MessageKind,
+        exception: bool,
+        range: Option<(u32, u32)>,
+    ) {
+        let stats = match self.ops.iter_mut().find(|(o, _)| *o == op) {
+            Some((_, stats)) => stats,
+            None => {
+                if self.ops.len() >= MAX_OPS_PER_FLOW {
+                    return;
+                }
+                self.ops.push((op, OpStats::default()));
+                match self.ops.last_mut() {
+                    Some((_, stats)) => stats,
+                    None => return,
+                }
+            }
+        };
+        stats.seen(self.ts);
+        match kind {
+            MessageKind::Request => {
+                stats.count += 1;
+                stats.requests += 1;
+            }
+            MessageKind::Response => stats.responses += 1,
+            MessageKind::UnmatchedResponse => {
+                stats.count += 1;
+                stats.responses += 1;
+            }
+        }
+        if exception {
+            stats.exceptions += 1;
+        }
+        if let Some((start, quantity)) = range {
+            stats.touch(start, quantity);
+        }
+    }
+
+    /// Records something the server (or, with `about_client`, the client) said about itself.
+    pub fn identity(&mut self, about_client: bool, field: &'static str, value: String) {
+        let value = value.trim().to_string();
+        if value.is_empty() || self.facts.len() >= MAX_FACTS_PER_FLOW {
+            return;
+        }
+        if !self
+            .facts
+            .iter()
+            .any(|(c, f, v)| *c == about_client && *f == field && *v == value)
+        {
+            self.facts.push((about_client, field, value));
+        }
+    }
+
+    /// A malformed or unexpected message; `offset` counts bytes of this direction's stream.
+    pub fn anomaly(&mut self, dir: Direction, offset: u64, message: impl std::fmt::Display) {
+        let side = match dir {
+            Direction::ToServer => "client→server",
+            Direction::ToClient => "server→client",
+        };
+        self.anomalies.push(format!(
+            "{}: {message} ({side} stream offset {offset})",
+            self.protocol.as_str()
+        ));
+    }
+}
+
+#[derive(Default)]
+enum Phase {
+    #[default]
+    Probing,
+    /// The dissector, its session, and whether the protocol's server is the flow's client
+    /// (the flow's direction came from a misleading handshake or port guess).
+    Decided(usize, Box<dyn Session>, bool),
+    /// No dissector claimed the flow.
+    Unknown,
+}
+
+/// Bytes held while the protocol is not yet known.
+const PROBE_LIMIT: usize = 1024;
+/// Chunks looked at before giving up on recognising a flow.
+const PROBE_CHUNKS: u32 = 8;
+
+/// Per-flow state kept inside the flow table entry.
+#[derive(Default)]
+pub struct FlowState {
+    phase: Phase,
+    /// Chunks seen while probing, in arrival order, to replay into the chosen session.
+    held: Vec<(Direction, Timestamp, Vec<u8>)>,
+    held_bytes: usize,
+    probe_chunks: u32,
+    ops: Vec<(Operation, OpStats)>,
+    facts: Vec<(bool, &'static str, String)>,
+    anomalies: u32,
+}
+
+/// All dissectors, the map they build, and the anomalies they raise.
+pub struct Registry {
+    dissectors: Vec<Box<dyn Dissector>>,
+    map: CommunicationMap,
+    anomalies: Vec<String>,
+    scratch: Vec<String>,
+}
+
+impl std::fmt::Debug for FlowState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let phase = match self.phase {
+            Phase::Probing => "probing",
+            Phase::Decided(..) => "decided",
+            Phase::Unknown => "unknown",
+        };
+        f.debug_struct("FlowState")
+            .field("phase", &phase)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("dissectors", &self.dissectors.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Registry::new(crate::protocols::all())
+    }
+}
+
+impl Registry {
+    pub fn new(dissectors: Vec<Box<dyn Dissector>>) -> Self {
+        Registry {
+            dissectors,
+            map: CommunicationMap::default(),
+            anomalies: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    pub fn into_map(self) -> CommunicationMap {
+        self.map
+    }
+
+    /// Chooses a dissector for the flow from the bytes held so far, if the evidence suffices.
+    fn decide(&self, flow: &Flow, state: &FlowState) -> Option<Option<(usize, bool)>> {
+        let transport = flow.proto();
+        let server_port = flow.server.1;
+        let client_port = flow.client.1;
+        let mut best: Option<(Confidence, bool, usize)> = None;
+        let mut waiting = false;
+        for (index, dissector) in self.dissectors.iter().enumerate() {
+            if !dissector.transports().contains(&transport) {
+                continue;
+            }
+            let ports = dissector.ports();
+            let hinted = ports.contains(&server_port) || ports.contains(&client_port);
+            // The most telling evidence decides: each direction's stream from its start, and
+            // each segment on its own (segments usually begin at a message, so one damaged or
+            // mid-message first segment does not hide the protocol).
+            let mut verdict = Confidence::NotMine;
+            for dir in [Direction::ToServer, Direction::ToClient] {
+                let first = state.held.iter().find(|(d, _, _)| *d == dir);
+                if let Some((_, _, bytes)) = first {
+                    let bytes = joined(&state.held, dir, bytes);
+                    verdict = verdict.max(dissector.probe(dir, &bytes));
+                }
+            }
+            for (dir, _, bytes) in state.held.iter().skip(1) {
+                if verdict == Confidence::Certain {
+                    break;
+                }
+                // A segment alone can only suggest: it may sit in the middle of a message.
+                let alone = dissector.probe(*dir, bytes).min(Confidence::Maybe);
+                verdict = verdict.max(alone);
+            }
+            match verdict {
+                Confidence::Certain => {
+                    if best.is_none_or(|(c, h, _)| c < Confidence::Certain || (!h && hinted)) {
+                        best = Some((verdict, hinted, index));
+                    }
+                }
+                // Consistent bytes on the protocol's own port decide; elsewhere they only make
+                // it worth looking at more bytes.
+                Confidence::Maybe if hinted => {
+                    if best.is_none() {
+                        best = Some((verdict, hinted, index));
+                    }
+                }
+                Confidence::Maybe | Confidence::NeedMore => waiting = true,
+                Confidence::NotMine => {}
+            }
+        }
+        let exhausted = state.held_bytes >= PROBE_LIMIT || state.probe_chunks >= PROBE_CHUNKS;
+        match best {
+            Some((_, _, index)) => {
+                let ports = self.dissectors.get(index).map_or(&[][..], |d| d.ports());
+                let swapped = !ports.contains(&server_port) && ports.contains(&client_port);
+                Some(Some((index, swapped)))
+            }
+            None if exhausted || !waiting => Some(None),
+            None => None,
+        }
+    }
+}
+
+/// The bytes held for one direction, joined (probes may need more than one small chunk).
+fn joined<'a>(
+    held: &'a [(Direction, Timestamp, Vec<u8>)],
+    dir: Direction,
+    first: &'a [u8],
+) -> std::borrow::Cow<'a, [u8]> {
+    let mut chunks = held.iter().filter(|(d, _, _)| *d == dir);
+    let _ = chunks.next();
+    match chunks.next() {
+        None => std::borrow::Cow::Borrowed(first),
+        Some(_) => std::borrow::Cow::Owned(
+            held.iter()
+                .filter(|(d, _, _)| *d == dir)
+                .flat_map(|(_, _, b)| b.iter().copied())
+                .collect(),
+        ),
+    }
+}
+
+impl Registry {
+    fn run(
+        &mut self,
+        state: &mut FlowState,
+        index: usize,
+        dir: Direction,
+        ts: Timestamp,
+        data: &[u8],
+        gap: Option<u64>,
+    ) {
+        let Phase::Decided(_, session, swapped) = &mut state.phase else {
+            return;
+        };
+        let dir = if *swapped { dir.reverse() } else { dir };
+        let protocol = self
+            .dissectors
+            .get(index)
+            .map_or(Protocol::Modbus, |d| d.protocol());
+        self.scratch.clear();
+        let mut out = Output {
+            protocol,
+            ops: &mut state.ops,
+            facts: &mut state.facts,
+            anomalies: &mut self.scratch,
+            ts,
+        };
+        match gap {
+            Some(len) => session.gap(dir, len, &mut out),
+            None => session.data(dir, ts, data, &mut out),
+        }
+        for message in self.scratch.drain(..) {
+            state.anomalies += 1;
+            if state.anomalies <= MAX_ANOMALIES_PER_FLOW {
+                self.anomalies.push(message);
+            } else if state.anomalies == MAX_ANOMALIES_PER_FLOW + 1 {
+                self.anomalies.push(format!(
+                    "{}: more than {MAX_ANOMALIES_PER_FLOW} anomalies in this flow; the rest are not listed",
+                    protocol.as_str()
+                ));
+            }
+        }
+    }
+}
+
+impl StreamConsumer for Registry {
+    type State = FlowState;
+
+    fn on_data(
+        &mut self,
+        state: &mut FlowState,
+        flow: &Flow,
+        dir: Direction,
+        ts: Timestamp,
+        data: &[u8],
+    ) {
+        match state.phase {
+            Phase::Decided(index, ..) => {
+                self.run(state, index, dir, ts, data, None);
+                return;
+            }
+            Phase::Unknown => return,
+            Phase::Probing => {}
+        }
+        state.probe_chunks += 1;
+        let room = PROBE_LIMIT.saturating_sub(state.held_bytes);
+        let kept = data.get(..data.len().min(room)).unwrap_or_default();
+        state.held_bytes += kept.len();
+        state.held.push((dir, ts, kept.to_vec()));
+        match self.decide(flow, state) {
+            None => {}
+            Some(None) => {
+                state.phase = Phase::Unknown;
+                state.held = Vec::new();
+            }
+            Some(Some((index, swapped))) => {
+                let Some(dissector) = self.dissectors.get(index) else {
+                    state.phase = Phase::Unknown;
+                    return;
+                };
+                state.phase = Phase::Decided(index, dissector.session(), swapped);
+                let held = std::mem::take(&mut state.held);
+                for (d, t, bytes) in held {
+                    self.run(state, index, d, t, &bytes, None);
+                }
+            }
+        }
+    }
+
+    fn on_gap(&mut self, state: &mut FlowState, _flow: &Flow, dir: Direction, len: u64) {
+        match state.phase {
+            Phase::Decided(index, ..) => self.run(state, index, dir, Timestamp(0), &[], Some(len)),
+            // Bytes held for probing are no longer contiguous: start probing afresh.
+            Phase::Probing => {
+                state.held.clear();
+                state.held_bytes = 0;
+            }
+            Phase::Unknown => {}
+        }
+    }
+
+    fn on_close(&mut self, state: FlowState, flow: &Flow, _reason: CloseReason) {
+        let Phase::Decided(index, _, swapped) = state.phase else {
+            return;
+        };
+        let Some(protocol) = self.dissectors.get(index).map(|d| d.protocol()) else {
+            return;
+        };
+        // The protocol's client and server, which the session saw as such.
+        let (client, server) = if swapped {
+            (flow.server, flow.client)
+        } else {
+            (flow.client, flow.server)
+        };
+        let key = EdgeKey {
+            client: client.0,
+            server: server.0,
+            protocol,
+        };
+        self.map.add_flow(
+            key,
+            server.1,
+            flow.total_packets(),
+            flow.total_bytes(),
+            flow.first_ts,
+            flow.last_ts,
+            &state.ops,
+        );
+        for (about_client, field, value) in state.facts {
+            let ip = if about_client { client.0 } else { server.0 };
+            self.map.add_identity(IdentityFact {
+                ip,
+                protocol,
+                field,
+                value,
+            });
+        }
+    }
+
+    fn take_anomalies(&mut self, out: &mut Vec<String>) {
+        out.append(&mut self.anomalies);
+    }
+}
+
+/// Transport numbers for [`Dissector::transports`].
+pub const TCP: &[u8] = &[ipproto::TCP];
+pub const UDP: &[u8] = &[ipproto::UDP];
+pub const TCP_AND_UDP: &[u8] = &[ipproto::TCP, ipproto::UDP];
