@@ -5,12 +5,21 @@
 #[non_exhaustive]
 pub enum Protocol {
     Modbus,
+    Dnp3,
+    S7comm,
+    S7commPlus,
+    /// EtherNet/IP encapsulation and the CIP messages it carries.
+    Enip,
 }
 
 impl Protocol {
     pub const fn as_str(self) -> &'static str {
         match self {
             Protocol::Modbus => "modbus",
+            Protocol::Dnp3 => "dnp3",
+            Protocol::S7comm => "s7comm",
+            Protocol::S7commPlus => "s7comm-plus",
+            Protocol::Enip => "enip",
         }
     }
 }

@@ -4,11 +4,19 @@
 //! framer), `session.rs` (request/response pairing, caps, resynchronisation) and `tests.rs`
 //! (byte vectors). `docs/adding-a-dissector.md` walks through adding one.
 
+pub mod dnp3;
+pub mod enip;
 pub mod modbus;
+pub mod s7comm;
 
 use crate::Dissector;
 
 /// Every dissector, in probing order.
 pub fn all() -> Vec<Box<dyn Dissector>> {
-    vec![Box::new(modbus::Modbus)]
+    vec![
+        Box::new(modbus::Modbus),
+        Box::new(dnp3::Dnp3),
+        Box::new(s7comm::S7comm),
+        Box::new(enip::Enip),
+    ]
 }
