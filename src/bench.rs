@@ -22,13 +22,24 @@ pub struct BenchArgs {
     /// Runs per configuration; the fastest is reported (the others are noise from the machine).
     #[arg(long, default_value_t = 3)]
     repeat: u32,
-    /// Also time `tshark -q -z conv,tcp` on the same file (skipped if tshark is missing).
+    /// Also time tshark on the same file: `-q -z conv,tcp` against the flow stage and
+    /// `-q -z io,phs` (every packet fully dissected) against the full pipeline.
     #[arg(long)]
     tshark: bool,
 }
 
+/// Which part of the pipeline a measurement ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Read, decode, flows and TCP reassembly.
+    Flows,
+    /// All of that plus every dissector and the communication map.
+    Full,
+}
+
 struct Measurement {
     label: String,
+    stage: Stage,
     threads: usize,
     seconds: f64,
     packets: u64,
@@ -79,40 +90,50 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let _ = std::fs::read(&capture).map(|b| b.len());
 
     let mut results = Vec::new();
-    for &threads in &args.threads {
-        let mut best: Option<Measurement> = None;
-        for _ in 0..args.repeat.max(1) {
-            let can_reset = reset_peak_rss();
-            let options = ScanOptions {
-                threads,
-                ..ScanOptions::default()
-            };
-            let start = Instant::now();
-            let report = zonewarden_engine::scan(&inputs, &options, &mut Silent);
-            let seconds = start.elapsed().as_secs_f64();
-            let m = Measurement {
-                label: "zonewarden scan".into(),
-                threads,
-                seconds,
-                packets: report.counters.packets,
-                peak_rss_kib: if can_reset {
-                    peak_rss_kib("self")
-                } else {
-                    None
-                },
-            };
-            drop(report);
-            if best.as_ref().is_none_or(|b| m.seconds < b.seconds) {
-                best = Some(m);
+    for stage in [Stage::Flows, Stage::Full] {
+        for &threads in &args.threads {
+            let mut best: Option<Measurement> = None;
+            for _ in 0..args.repeat.max(1) {
+                let can_reset = reset_peak_rss();
+                let options = ScanOptions {
+                    threads,
+                    ..ScanOptions::default()
+                };
+                let start = Instant::now();
+                let packets = match stage {
+                    Stage::Flows => {
+                        zonewarden_engine::scan(&inputs, &options, &mut Silent)
+                            .counters
+                            .packets
+                    }
+                    Stage::Full => crate::dissect(&inputs, &options, &mut Silent).0.counters.packets,
+                };
+                let seconds = start.elapsed().as_secs_f64();
+                let m = Measurement {
+                    label: match stage {
+                        Stage::Flows => "zonewarden flows".into(),
+                        Stage::Full => "zonewarden full pipeline".into(),
+                    },
+                    stage,
+                    threads,
+                    seconds,
+                    packets,
+                    peak_rss_kib: if can_reset { peak_rss_kib("self") } else { None },
+                };
+                if best.as_ref().is_none_or(|b| m.seconds < b.seconds) {
+                    best = Some(m);
+                }
             }
+            results.extend(best);
         }
-        results.extend(best);
     }
     if args.tshark {
-        match time_tshark(&capture, args.repeat) {
-            Ok(Some(m)) => results.push(m),
-            Ok(None) => eprintln!("tshark is not installed: no comparison"),
-            Err(e) => eprintln!("tshark failed: {e:#}"),
+        for (stage, statistic) in [(Stage::Flows, "conv,tcp"), (Stage::Full, "io,phs")] {
+            match time_tshark(&capture, statistic, stage, args.repeat) {
+                Ok(Some(m)) => results.push(m),
+                Ok(None) => eprintln!("tshark is not installed: no comparison"),
+                Err(e) => eprintln!("tshark failed: {e:#}"),
+            }
         }
     }
 
@@ -126,14 +147,6 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         "{:<26} {:>7} {:>10} {:>14} {:>16} {:>12}",
         "run", "workers", "seconds", "packets/s", "packets/s/core", "peak RSS"
     );
-    let single = results
-        .iter()
-        .find(|m| m.threads == 1 && m.label.starts_with("zonewarden"))
-        .map(|m| m.packets as f64 / m.seconds);
-    let tshark_rate = results
-        .iter()
-        .find(|m| m.label.starts_with("tshark"))
-        .map(|m| m.packets as f64 / m.seconds);
     for m in &results {
         let rate = m.packets as f64 / m.seconds;
         println!(
@@ -148,28 +161,46 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 .unwrap_or_else(|| "n/a".into())
         );
     }
-    for m in results.iter().filter(|m| m.label.starts_with("zonewarden")) {
-        let rate = m.packets as f64 / m.seconds;
-        if let (Some(single), true) = (single, m.threads > 1) {
-            println!(
-                "scaling with {} workers: {:.2}x one worker",
-                m.threads,
-                rate / single
-            );
-        }
-        if let Some(t) = tshark_rate {
-            println!(
-                "zonewarden with {} worker(s) vs tshark -q -z conv,tcp: {:.1}x faster",
-                m.threads,
-                rate / t
-            );
+    for stage in [Stage::Flows, Stage::Full] {
+        let ours: Vec<&Measurement> = results
+            .iter()
+            .filter(|m| m.stage == stage && m.label.starts_with("zonewarden"))
+            .collect();
+        let rate = |m: &Measurement| m.packets as f64 / m.seconds;
+        let single = ours.iter().find(|m| m.threads == 1).map(|m| rate(m));
+        let tshark = results
+            .iter()
+            .find(|m| m.stage == stage && m.label.starts_with("tshark"));
+        for m in &ours {
+            if let (Some(single), true) = (single, m.threads > 1) {
+                println!(
+                    "{}: {} workers run {:.2}x one worker",
+                    m.label,
+                    m.threads,
+                    rate(m) / single
+                );
+            }
+            if let Some(t) = tshark {
+                println!(
+                    "{} with {} worker(s) vs {}: {:.1}x faster",
+                    m.label,
+                    m.threads,
+                    t.label,
+                    rate(m) / rate(t)
+                );
+            }
         }
     }
     Ok(())
 }
 
-/// Runs `tshark -q -z conv,tcp` and measures wall time and peak RSS (polled from /proc).
-fn time_tshark(capture: &std::path::Path, repeat: u32) -> Result<Option<Measurement>> {
+/// Runs `tshark -q -z <statistic>` and measures wall time and peak RSS (polled from /proc).
+fn time_tshark(
+    capture: &std::path::Path,
+    statistic: &str,
+    stage: Stage,
+    repeat: u32,
+) -> Result<Option<Measurement>> {
     if Command::new("tshark")
         .arg("--version")
         .stdout(Stdio::null())
@@ -183,7 +214,7 @@ fn time_tshark(capture: &std::path::Path, repeat: u32) -> Result<Option<Measurem
     for _ in 0..repeat.max(1) {
         let start = Instant::now();
         let mut child = Command::new("tshark")
-            .args(["-n", "-q", "-z", "conv,tcp", "-r"])
+            .args(["-n", "-q", "-z", statistic, "-r"])
             .arg(capture)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -201,7 +232,8 @@ fn time_tshark(capture: &std::path::Path, repeat: u32) -> Result<Option<Measurem
             std::thread::sleep(Duration::from_millis(20));
         }
         let m = Measurement {
-            label: "tshark -q -z conv,tcp".into(),
+            label: format!("tshark -q -z {statistic}"),
+            stage,
             threads: 1,
             seconds: start.elapsed().as_secs_f64(),
             packets,
