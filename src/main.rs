@@ -177,7 +177,7 @@ fn scan_command(args: &ScanArgs) -> Result<ExitCode> {
 }
 
 /// The full pipeline: flows with every dissector attached, and the merged communication map.
-fn dissect(
+pub(crate) fn dissect(
     inputs: &zonewarden_capture::InputList,
     options: &ScanOptions,
     observer: &mut dyn Observer,
