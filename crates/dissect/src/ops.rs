@@ -10,6 +10,11 @@ pub enum Protocol {
     S7commPlus,
     /// EtherNet/IP encapsulation and the CIP messages it carries.
     Enip,
+    Iec104,
+    Mqtt,
+    Fins,
+    Bacnet,
+    Opcua,
 }
 
 impl Protocol {
@@ -20,6 +25,11 @@ impl Protocol {
             Protocol::S7comm => "s7comm",
             Protocol::S7commPlus => "s7comm-plus",
             Protocol::Enip => "enip",
+            Protocol::Iec104 => "iec104",
+            Protocol::Mqtt => "mqtt",
+            Protocol::Fins => "fins",
+            Protocol::Bacnet => "bacnet",
+            Protocol::Opcua => "opcua",
         }
     }
 }

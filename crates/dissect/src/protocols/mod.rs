@@ -4,9 +4,14 @@
 //! framer), `session.rs` (request/response pairing, caps, resynchronisation) and `tests.rs`
 //! (byte vectors). `docs/adding-a-dissector.md` walks through adding one.
 
+pub mod bacnet;
 pub mod dnp3;
 pub mod enip;
+pub mod fins;
+pub mod iec104;
 pub mod modbus;
+pub mod mqtt;
+pub mod opcua;
 pub mod s7comm;
 
 use crate::Dissector;
@@ -18,5 +23,10 @@ pub fn all() -> Vec<Box<dyn Dissector>> {
         Box::new(dnp3::Dnp3),
         Box::new(s7comm::S7comm),
         Box::new(enip::Enip),
+        Box::new(iec104::Iec104),
+        Box::new(mqtt::Mqtt),
+        Box::new(fins::Fins),
+        Box::new(bacnet::Bacnet),
+        Box::new(opcua::Opcua),
     ]
 }
