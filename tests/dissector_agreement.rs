@@ -17,6 +17,19 @@ struct Spec {
     sources_names: &'static [&'static str],
     filter: &'static str,
     field: &'static str,
+    /// Maps zonewarden's operation code into the tshark field's code space; `None` leaves the
+    /// operation out of this comparison (a code space the field does not cover).
+    ours: fn(u64) -> Option<u64>,
+    /// Maps a tshark value onto the code zonewarden reports for it.
+    theirs: fn(u64) -> u64,
+}
+
+fn same(code: u64) -> Option<u64> {
+    Some(code)
+}
+
+fn identity(code: u64) -> u64 {
+    code
 }
 
 const SPECS: &[Spec] = &[Spec {
@@ -24,6 +37,8 @@ const SPECS: &[Spec] = &[Spec {
     sources_names: &["mbtcp", "modbus"],
     filter: "modbus",
     field: "modbus.func_code",
+    ours: same,
+    theirs: identity,
 }];
 
 fn tshark_counts(file: &Path, spec: &Spec) -> BTreeMap<u64, u64> {
@@ -36,21 +51,29 @@ fn tshark_counts(file: &Path, spec: &Spec) -> BTreeMap<u64, u64> {
     let mut counts = BTreeMap::new();
     for line in String::from_utf8_lossy(&output.stdout).lines() {
         for value in line.split(',').filter(|v| !v.is_empty()) {
-            if let Ok(code) = value.trim().parse::<u64>() {
-                *counts.entry(code).or_default() += 1;
+            let value = value.trim();
+            let parsed = match value.strip_prefix("0x") {
+                Some(hex) => u64::from_str_radix(hex, 16),
+                None => value.parse::<u64>(),
+            };
+            if let Ok(code) = parsed {
+                *counts.entry((spec.theirs)(code)).or_default() += 1;
             }
         }
     }
     counts
 }
 
-fn zonewarden_counts(doc: &serde_json::Value, protocol: &str) -> BTreeMap<u64, u64> {
+fn zonewarden_counts(doc: &serde_json::Value, spec: &Spec) -> BTreeMap<u64, u64> {
     let mut counts = BTreeMap::new();
     for edge in doc["edges"].as_array().expect("edges") {
         for op in edge["operations"].as_array().expect("operations") {
-            if op["protocol"] == protocol {
+            if op["protocol"] == spec.protocol {
+                let Some(code) = (spec.ours)(op["code"].as_u64().unwrap()) else {
+                    continue;
+                };
                 let n = op["requests"].as_u64().unwrap() + op["responses"].as_u64().unwrap();
-                *counts.entry(op["code"].as_u64().unwrap()).or_default() += n;
+                *counts.entry(code).or_default() += n;
             }
         }
     }

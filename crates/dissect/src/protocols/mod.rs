@@ -13,6 +13,9 @@ pub mod modbus;
 pub mod mqtt;
 pub mod opcua;
 pub mod s7comm;
+/// The folder to copy for a new protocol (compiled for tests only; see its `mod.rs`).
+#[cfg(test)]
+mod template;
 
 use crate::Dissector;
 
