@@ -5,10 +5,27 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use zonewarden_model::Timestamp;
 
+/// One end of an edge: an IP address, or a MAC address for protocols that live at layer 2
+/// (PROFINET DCP, GOOSE), where the "server" may be a multicast group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Endpoint {
+    Ip(IpAddr),
+    Mac([u8; 6]),
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Endpoint::Ip(ip) => write!(f, "{ip}"),
+            Endpoint::Mac(mac) => f.write_str(&zonewarden_model::format_mac(*mac)),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EdgeKey {
-    pub client: IpAddr,
-    pub server: IpAddr,
+    pub client: Endpoint,
+    pub server: Endpoint,
     pub protocol: Protocol,
 }
 
@@ -59,7 +76,7 @@ impl OpStats {
 /// What a device said about itself (vendor, model, firmware…), and in which protocol.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IdentityFact {
-    pub ip: IpAddr,
+    pub device: Endpoint,
     pub protocol: Protocol,
     pub field: &'static str,
     pub value: String,
@@ -115,6 +132,33 @@ impl CommunicationMap {
         edge.first_ts = edge.first_ts.min(first_ts);
         edge.last_ts = edge.last_ts.max(last_ts);
         edge.server_ports.insert(server_port);
+        for (op, stats) in operations {
+            edge.operations.entry(*op).or_default().merge(stats);
+        }
+    }
+
+    /// Adds one layer-2 frame's operations to its edge (no flow: each frame counts alone).
+    pub(crate) fn add_frame(
+        &mut self,
+        key: EdgeKey,
+        ts: Timestamp,
+        bytes: u64,
+        operations: &[(Operation, OpStats)],
+    ) {
+        let edge = self.edges.entry(key).or_insert_with(|| Edge {
+            key,
+            flows: 0,
+            packets: 0,
+            bytes: 0,
+            first_ts: ts,
+            last_ts: ts,
+            server_ports: BTreeSet::new(),
+            operations: BTreeMap::new(),
+        });
+        edge.packets += 1;
+        edge.bytes += bytes;
+        edge.first_ts = edge.first_ts.min(ts);
+        edge.last_ts = edge.last_ts.max(ts);
         for (op, stats) in operations {
             edge.operations.entry(*op).or_default().merge(stats);
         }

@@ -15,6 +15,10 @@ pub enum Protocol {
     Fins,
     Bacnet,
     Opcua,
+    /// PROFINET Discovery and Configuration Protocol (layer 2).
+    ProfinetDcp,
+    /// IEC 61850 GOOSE (layer 2).
+    Goose,
 }
 
 impl Protocol {
@@ -30,6 +34,8 @@ impl Protocol {
             Protocol::Fins => "fins",
             Protocol::Bacnet => "bacnet",
             Protocol::Opcua => "opcua",
+            Protocol::ProfinetDcp => "profinet-dcp",
+            Protocol::Goose => "goose",
         }
     }
 }

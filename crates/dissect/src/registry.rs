@@ -1,10 +1,10 @@
 //! Recognising a flow's protocol by content and handing its bytes to that protocol's session.
 
-use crate::map::{CommunicationMap, EdgeKey, IdentityFact, OpStats};
+use crate::map::{CommunicationMap, EdgeKey, Endpoint, IdentityFact, OpStats};
 use crate::ops::{Operation, Protocol};
-use zonewarden_flow::{CloseReason, Flow, StreamConsumer};
+use zonewarden_flow::{CloseReason, Flow, L2Frame, StreamConsumer};
 use zonewarden_model::{Direction, Timestamp};
-use zonewarden_wire::ipproto;
+use zonewarden_wire::{ipproto, L2Type};
 
 /// A probe's answer about the first bytes of a flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -47,6 +47,8 @@ pub struct Output<'a> {
     facts: &'a mut Vec<(bool, &'static str, String)>,
     anomalies: &'a mut Vec<String>,
     ts: Timestamp,
+    /// Layer-2 frames have no stream: offsets count from the frame's payload.
+    frame_level: bool,
 }
 
 /// How a message relates to an operation.
@@ -81,6 +83,7 @@ impl<'a> Output<'a> {
             facts,
             anomalies,
             ts: Timestamp(1),
+            frame_level: false,
         }
     }
 }
@@ -145,14 +148,17 @@ impl Output<'_> {
 
     /// A malformed or unexpected message; `offset` counts bytes of this direction's stream.
     pub fn anomaly(&mut self, dir: Direction, offset: u64, message: impl std::fmt::Display) {
-        let side = match dir {
-            Direction::ToServer => "client→server",
-            Direction::ToClient => "server→client",
+        let place = if self.frame_level {
+            format!("payload offset {offset}")
+        } else {
+            let side = match dir {
+                Direction::ToServer => "client→server",
+                Direction::ToClient => "server→client",
+            };
+            format!("{side} stream offset {offset}")
         };
-        self.anomalies.push(format!(
-            "{}: {message} ({side} stream offset {offset})",
-            self.protocol.as_str()
-        ));
+        self.anomalies
+            .push(format!("{}: {message} ({place})", self.protocol.as_str()));
     }
 }
 
@@ -191,6 +197,10 @@ pub struct Registry {
     map: CommunicationMap,
     anomalies: Vec<String>,
     scratch: Vec<String>,
+    /// Layer-2 protocols: per-frame scratch and the DCP request table.
+    frame_ops: Vec<(Operation, OpStats)>,
+    frame_facts: Vec<(bool, &'static str, String)>,
+    dcp: crate::protocols::profinet_dcp::DcpState,
 }
 
 impl std::fmt::Debug for FlowState {
@@ -227,6 +237,9 @@ impl Registry {
             map: CommunicationMap::default(),
             anomalies: Vec::new(),
             scratch: Vec::new(),
+            frame_ops: Vec::new(),
+            frame_facts: Vec::new(),
+            dcp: Default::default(),
         }
     }
 
@@ -340,6 +353,7 @@ impl Registry {
             facts: &mut state.facts,
             anomalies: &mut self.scratch,
             ts,
+            frame_level: false,
         };
         match gap {
             Some(len) => session.gap(dir, len, &mut out),
@@ -429,8 +443,8 @@ impl StreamConsumer for Registry {
             (flow.client, flow.server)
         };
         let key = EdgeKey {
-            client: client.0,
-            server: server.0,
+            client: Endpoint::Ip(client.0),
+            server: Endpoint::Ip(server.0),
             protocol,
         };
         self.map.add_flow(
@@ -445,7 +459,7 @@ impl StreamConsumer for Registry {
         for (about_client, field, value) in state.facts {
             let ip = if about_client { client.0 } else { server.0 };
             self.map.add_identity(IdentityFact {
-                ip,
+                device: Endpoint::Ip(ip),
                 protocol,
                 field,
                 value,
@@ -455,6 +469,49 @@ impl StreamConsumer for Registry {
 
     fn take_anomalies(&mut self, out: &mut Vec<String>) {
         out.append(&mut self.anomalies);
+    }
+
+    /// PROFINET DCP and GOOSE frames. Facts are about the frame's sender; the edge runs from
+    /// the sender to the destination MAC (often a multicast group).
+    fn on_frame(&mut self, frame: &L2Frame<'_>) {
+        use crate::protocols::{goose, profinet_dcp};
+        let protocol = match frame.l2_type {
+            L2Type::EtherType(profinet_dcp::ETHERTYPE) => Protocol::ProfinetDcp,
+            L2Type::EtherType(goose::ETHERTYPE) => Protocol::Goose,
+            _ => return,
+        };
+        self.scratch.clear();
+        let mut out = Output {
+            protocol,
+            ops: &mut self.frame_ops,
+            facts: &mut self.frame_facts,
+            anomalies: &mut self.scratch,
+            ts: frame.ts,
+            frame_level: true,
+        };
+        match protocol {
+            Protocol::Goose => goose::frame(frame.payload, &mut out),
+            _ => profinet_dcp::frame(&mut self.dcp, frame.payload, &mut out),
+        }
+        if !self.frame_ops.is_empty() {
+            let key = EdgeKey {
+                client: Endpoint::Mac(frame.src),
+                server: Endpoint::Mac(frame.dst),
+                protocol,
+            };
+            self.map
+                .add_frame(key, frame.ts, frame.wire_len, &self.frame_ops);
+            self.frame_ops.clear();
+        }
+        for (_, field, value) in self.frame_facts.drain(..) {
+            self.map.add_identity(IdentityFact {
+                device: Endpoint::Mac(frame.src),
+                protocol,
+                field,
+                value,
+            });
+        }
+        self.anomalies.append(&mut self.scratch);
     }
 }
 

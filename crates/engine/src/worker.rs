@@ -5,7 +5,8 @@ use crate::hosts::HostTable;
 use crate::{max_opt, min_opt, Counters, InputSummary, Observer, ScanOptions};
 use zonewarden_capture::{CaptureError, CaptureReader, Compression, Format, Packet};
 use zonewarden_flow::{
-    shard_of, Defragmenter, Flow, FlowEvent, FlowTable, L2Table, PacketMeta, StreamConsumer,
+    shard_of, Defragmenter, Flow, FlowEvent, FlowTable, L2Frame, L2Table, PacketMeta,
+    StreamConsumer,
 };
 use zonewarden_model::{AnomalyKind, Position, Timestamp};
 use zonewarden_wire::{decode_frame, decode_transport, Frame, IpPacket, Net, Transport};
@@ -334,9 +335,20 @@ impl<C: StreamConsumer> Worker<C> {
                         .add_packet(packet.ts, sender.into(), arp.sender_mac, None, wire_len);
                 }
             }
-            Net::Other(_) => {
+            Net::Other(payload) => {
                 self.counters.other_l2 += 1;
                 self.record_l2(packet, &frame, wire_len);
+                if let (Some(src), Some(dst)) = (frame.src_mac, frame.dst_mac) {
+                    self.consumer.on_frame(&L2Frame {
+                        ts: packet.ts,
+                        src,
+                        dst,
+                        l2_type: frame.l2_type,
+                        vlans: frame.vlans,
+                        payload,
+                        wire_len,
+                    });
+                }
             }
             Net::Malformed(e) => {
                 self.counters.decode_errors += 1;

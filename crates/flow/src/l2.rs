@@ -4,6 +4,19 @@ use crate::key::{new_map, Map};
 use zonewarden_model::Timestamp;
 use zonewarden_wire::{L2Type, Vlans};
 
+/// A frame without IP, as layer-2 dissectors (PROFINET DCP, GOOSE) receive it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct L2Frame<'a> {
+    pub ts: Timestamp,
+    pub src: [u8; 6],
+    pub dst: [u8; 6],
+    pub l2_type: L2Type,
+    pub vlans: Vlans,
+    /// The bytes after the EtherType (or LLC header).
+    pub payload: &'a [u8],
+    pub wire_len: u64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct L2Key {
     /// The MAC that sorts lower; a conversation is the same in both directions.

@@ -15,7 +15,7 @@ mod table;
 pub use defrag::{DefragLimits, Defragmenter, Reassembled};
 pub use direction::{decide as decide_direction, DirectionSource};
 pub use key::{shard_of, shard_of_hash, FlowKey};
-pub use l2::{L2Conversation, L2Key, L2Table};
+pub use l2::{L2Conversation, L2Frame, L2Key, L2Table};
 pub use reassembly::{CapHit, Chunk, HalfStream, ReassemblyLimits, StreamStats};
 pub use table::{
     endpoint, CloseReason, Flow, FlowConfig, FlowEvent, FlowTable, NullConsumer, PacketMeta,

@@ -34,6 +34,10 @@ pub trait StreamConsumer {
     /// Moves out the anomalies found since the last call (malformed messages). The caller
     /// drains after every packet and stamps them with that packet's position.
     fn take_anomalies(&mut self, _out: &mut Vec<String>) {}
+
+    /// A frame without IP (PROFINET, GOOSE, LLDP…): layer-2 protocols have no flows, so each
+    /// frame comes on its own.
+    fn on_frame(&mut self, _frame: &crate::L2Frame<'_>) {}
 }
 
 /// A consumer that ignores payload: flows and reassembly statistics only.

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use zonewarden_dissect::{CommunicationMap, Edge, IdentityFact, OpClass};
+use zonewarden_dissect::{CommunicationMap, Edge, Endpoint, IdentityFact, OpClass};
 use zonewarden_engine::{Counters, Host, InputSummary, ScanReport};
 use zonewarden_flow::{endpoint, Flow, L2Conversation, StreamStats};
 use zonewarden_model::{format_mac, Anomaly, Timestamp};
@@ -395,7 +395,10 @@ impl From<&Edge> for EdgeJson {
 
 #[derive(Debug, Serialize)]
 pub struct IdentityJson {
-    pub ip: String,
+    /// The device's IP address, or null when it spoke only at layer 2.
+    pub ip: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
     pub protocol: &'static str,
     pub field: &'static str,
     pub value: String,
@@ -403,8 +406,13 @@ pub struct IdentityJson {
 
 impl From<&IdentityFact> for IdentityJson {
     fn from(f: &IdentityFact) -> Self {
+        let (ip, mac) = match f.device {
+            Endpoint::Ip(ip) => (Some(ip.to_string()), None),
+            Endpoint::Mac(mac) => (None, Some(format_mac(mac))),
+        };
         IdentityJson {
-            ip: f.ip.to_string(),
+            ip,
+            mac,
             protocol: f.protocol.as_str(),
             field: f.field,
             value: f.value.clone(),

@@ -345,7 +345,7 @@ fn write_map(map: &CommunicationMap, out: &mut dyn Write, top: usize) -> io::Res
         let mut by_ip: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for fact in identities {
             by_ip
-                .entry(format!("{} ({})", fact.ip, fact.protocol.as_str()))
+                .entry(format!("{} ({})", fact.device, fact.protocol.as_str()))
                 .or_default()
                 .push(format!("{}={}", fact.field, fact.value));
         }

@@ -3,15 +3,20 @@
 //! unknown), `pdu.rs` (borrowed, length-checked message views), `parser.rs` (the resumable
 //! framer), `session.rs` (request/response pairing, caps, resynchronisation) and `tests.rs`
 //! (byte vectors). `docs/adding-a-dissector.md` walks through adding one.
+//!
+//! Layer-2 protocols (`profinet_dcp`, `goose`) have no flows: the registry hands them each
+//! frame through `StreamConsumer::on_frame`; being small, each is one `mod.rs` plus tests.
 
 pub mod bacnet;
 pub mod dnp3;
 pub mod enip;
 pub mod fins;
+pub(crate) mod goose;
 pub mod iec104;
 pub mod modbus;
 pub mod mqtt;
 pub mod opcua;
+pub(crate) mod profinet_dcp;
 pub mod s7comm;
 /// The folder to copy for a new protocol (compiled for tests only; see its `mod.rs`).
 #[cfg(test)]
