@@ -19,6 +19,14 @@ pub enum Protocol {
     ProfinetDcp,
     /// IEC 61850 GOOSE (layer 2).
     Goose,
+    HartIp,
+    Synchrophasor,
+    Ads,
+    Fox,
+    Bsap,
+    Melsec,
+    /// EtherCAT (layer 2).
+    Ethercat,
 }
 
 impl Protocol {
@@ -36,6 +44,13 @@ impl Protocol {
             Protocol::Opcua => "opcua",
             Protocol::ProfinetDcp => "profinet-dcp",
             Protocol::Goose => "goose",
+            Protocol::HartIp => "hart-ip",
+            Protocol::Synchrophasor => "c37.118",
+            Protocol::Ads => "ads",
+            Protocol::Fox => "fox",
+            Protocol::Bsap => "bsap",
+            Protocol::Melsec => "melsec",
+            Protocol::Ethercat => "ethercat",
         }
     }
 }

@@ -7,12 +7,18 @@
 //! Layer-2 protocols (`profinet_dcp`, `goose`) have no flows: the registry hands them each
 //! frame through `StreamConsumer::on_frame`; being small, each is one `mod.rs` plus tests.
 
+pub mod ads;
 pub mod bacnet;
+pub mod bsap;
+pub mod c37118;
 pub mod dnp3;
 pub mod enip;
 pub mod fins;
+pub mod fox;
 pub(crate) mod goose;
+pub mod hartip;
 pub mod iec104;
+pub mod melsec;
 pub mod modbus;
 pub mod mqtt;
 pub mod opcua;
@@ -36,5 +42,11 @@ pub fn all() -> Vec<Box<dyn Dissector>> {
         Box::new(fins::Fins),
         Box::new(bacnet::Bacnet),
         Box::new(opcua::Opcua),
+        Box::new(hartip::HartIp),
+        Box::new(c37118::Synchrophasor),
+        Box::new(ads::Ads),
+        Box::new(fox::Fox),
+        Box::new(bsap::Bsap),
+        Box::new(melsec::Melsec),
     ]
 }
