@@ -55,6 +55,14 @@ const SPECS: &[Spec] = &[
         theirs: identity,
     },
     Spec {
+        protocol: "ethercat",
+        sources_names: &["ecat"],
+        filter: "ecat",
+        field: "ecat.cmd",
+        ours: same,
+        theirs: identity,
+    },
+    Spec {
         protocol: "goose",
         sources_names: &["goose"],
         filter: "goose",

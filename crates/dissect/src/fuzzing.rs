@@ -66,3 +66,31 @@ pub fn feed_flow(dissector: Box<dyn Dissector>, server_port: u16, data: &[u8]) {
     let mut anomalies = Vec::new();
     registry.take_anomalies(&mut anomalies);
 }
+
+/// Feeds `data` as layer-2 frames of PROFINET, GOOSE and EtherCAT (chosen by each chunk's
+/// control byte), the way the pipeline hands frames without IP to the registry.
+pub fn feed_frames(data: &[u8]) {
+    const TYPES: [u16; 3] = [0x8892, 0x88B8, 0x88A4];
+    let mut registry = Registry::new(Vec::new());
+    let mut rest = data;
+    while let Some((&control, tail)) = rest.split_first() {
+        let len = usize::from(control & 0x3F).min(tail.len());
+        let (chunk, after) = tail.split_at(len);
+        let ethertype = TYPES
+            .get(usize::from(control >> 6) % TYPES.len())
+            .copied()
+            .unwrap_or(0x8892);
+        registry.on_frame(&zonewarden_flow::L2Frame {
+            ts: Timestamp(1),
+            src: [0, 1, 2, 3, 4, 5],
+            dst: [1, 0x0c, 0xcd, 1, 0, 1],
+            l2_type: zonewarden_wire::L2Type::EtherType(ethertype),
+            vlans: Vlans::default(),
+            payload: chunk,
+            wire_len: chunk.len() as u64 + 14,
+        });
+        rest = after;
+    }
+    let mut anomalies = Vec::new();
+    registry.take_anomalies(&mut anomalies);
+}

@@ -474,10 +474,11 @@ impl StreamConsumer for Registry {
     /// PROFINET DCP and GOOSE frames. Facts are about the frame's sender; the edge runs from
     /// the sender to the destination MAC (often a multicast group).
     fn on_frame(&mut self, frame: &L2Frame<'_>) {
-        use crate::protocols::{goose, profinet_dcp};
+        use crate::protocols::{ethercat, goose, profinet_dcp};
         let protocol = match frame.l2_type {
             L2Type::EtherType(profinet_dcp::ETHERTYPE) => Protocol::ProfinetDcp,
             L2Type::EtherType(goose::ETHERTYPE) => Protocol::Goose,
+            L2Type::EtherType(ethercat::ETHERTYPE) => Protocol::Ethercat,
             _ => return,
         };
         self.scratch.clear();
@@ -491,6 +492,7 @@ impl StreamConsumer for Registry {
         };
         match protocol {
             Protocol::Goose => goose::frame(frame.payload, &mut out),
+            Protocol::Ethercat => ethercat::frame(frame.payload, &mut out),
             _ => profinet_dcp::frame(&mut self.dcp, frame.payload, &mut out),
         }
         if !self.frame_ops.is_empty() {

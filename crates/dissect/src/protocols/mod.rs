@@ -4,7 +4,7 @@
 //! framer), `session.rs` (request/response pairing, caps, resynchronisation) and `tests.rs`
 //! (byte vectors). `docs/adding-a-dissector.md` walks through adding one.
 //!
-//! Layer-2 protocols (`profinet_dcp`, `goose`) have no flows: the registry hands them each
+//! Layer-2 protocols (`profinet_dcp`, `goose`, `ethercat`) have no flows: the registry hands them each
 //! frame through `StreamConsumer::on_frame`; being small, each is one `mod.rs` plus tests.
 
 pub mod ads;
@@ -13,6 +13,7 @@ pub mod bsap;
 pub mod c37118;
 pub mod dnp3;
 pub mod enip;
+pub(crate) mod ethercat;
 pub mod fins;
 pub mod fox;
 pub(crate) mod goose;

@@ -62,15 +62,20 @@ fn test_frames_are_named_apart_and_identity_is_recorded() {
 #[test]
 fn truncated_frame_still_counts_and_is_an_anomaly() {
     let (mut ops, mut facts, mut anomalies) = (Vec::new(), Vec::new(), Vec::new());
-    let mut out = Output::for_tests(&mut ops, &mut facts, &mut anomalies);
     let bytes = goose_frame(false);
-    frame(&bytes[..40], &mut out);
+    {
+        let mut out = Output::for_tests(&mut ops, &mut facts, &mut anomalies);
+        frame(&bytes[..40], &mut out);
+    }
     assert_eq!(ops.len(), 1);
     assert!(
         anomalies.iter().any(|a| a.contains("truncated")),
         "{anomalies:?}"
     );
-    frame(&bytes[..5], &mut out);
+    {
+        let mut out = Output::for_tests(&mut ops, &mut facts, &mut anomalies);
+        frame(&bytes[..5], &mut out);
+    }
     assert!(
         anomalies
             .iter()
