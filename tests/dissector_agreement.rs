@@ -22,6 +22,15 @@ struct Spec {
     ours: fn(u64) -> Option<u64>,
     /// Maps a tshark value onto the code zonewarden reports for it.
     theirs: fn(u64) -> u64,
+    /// Which messages the tshark field covers.
+    count: Count,
+}
+
+#[derive(Clone, Copy)]
+enum Count {
+    All,
+    Requests,
+    Responses,
 }
 
 fn same(code: u64) -> Option<u64> {
@@ -30,6 +39,11 @@ fn same(code: u64) -> Option<u64> {
 
 fn identity(code: u64) -> u64 {
     code
+}
+
+/// MMS PDUs that are not confirmed services (initiate, conclude…) have codes from 0x100 up.
+fn mms_service(code: u64) -> Option<u64> {
+    (code < 0x100).then_some(code)
 }
 
 /// Every GOOSE frame is one publication, whatever its state number.
@@ -45,6 +59,7 @@ const SPECS: &[Spec] = &[
         field: "modbus.func_code",
         ours: same,
         theirs: identity,
+        count: Count::All,
     },
     Spec {
         protocol: "profinet-dcp",
@@ -53,6 +68,7 @@ const SPECS: &[Spec] = &[
         field: "pn_dcp.service_id",
         ours: same,
         theirs: identity,
+        count: Count::All,
     },
     Spec {
         protocol: "ethercat",
@@ -61,6 +77,7 @@ const SPECS: &[Spec] = &[
         field: "ecat.cmd",
         ours: same,
         theirs: identity,
+        count: Count::All,
     },
     Spec {
         protocol: "goose",
@@ -69,6 +86,25 @@ const SPECS: &[Spec] = &[
         field: "goose.stNum",
         ours: same,
         theirs: one,
+        count: Count::All,
+    },
+    Spec {
+        protocol: "mms",
+        sources_names: &["mms"],
+        filter: "mms",
+        field: "mms.confirmedServiceRequest",
+        ours: mms_service,
+        theirs: identity,
+        count: Count::Requests,
+    },
+    Spec {
+        protocol: "mms",
+        sources_names: &["mms"],
+        filter: "mms",
+        field: "mms.confirmedServiceResponse",
+        ours: mms_service,
+        theirs: identity,
+        count: Count::Responses,
     },
 ];
 
@@ -103,7 +139,16 @@ fn zonewarden_counts(doc: &serde_json::Value, spec: &Spec) -> BTreeMap<u64, u64>
                 let Some(code) = (spec.ours)(op["code"].as_u64().unwrap()) else {
                     continue;
                 };
-                let n = op["requests"].as_u64().unwrap() + op["responses"].as_u64().unwrap();
+                let (requests, responses) = (
+                    op["requests"].as_u64().unwrap(),
+                    op["responses"].as_u64().unwrap(),
+                );
+                let n = match spec.count {
+                    Count::All => requests + responses,
+                    Count::Requests => requests,
+                    // Error responses carry no service in tshark's response field.
+                    Count::Responses => responses - op["exceptions"].as_u64().unwrap(),
+                };
                 *counts.entry(code).or_default() += n;
             }
         }

@@ -27,6 +27,8 @@ pub enum Protocol {
     Melsec,
     /// EtherCAT (layer 2).
     Ethercat,
+    /// ISO 9506 MMS (IEC 61850 client/server).
+    Mms,
 }
 
 impl Protocol {
@@ -51,6 +53,7 @@ impl Protocol {
             Protocol::Bsap => "bsap",
             Protocol::Melsec => "melsec",
             Protocol::Ethercat => "ethercat",
+            Protocol::Mms => "mms",
         }
     }
 }

@@ -298,6 +298,9 @@ impl Registry {
         }
         let exhausted = state.held_bytes >= PROBE_LIMIT || state.probe_chunks >= PROBE_CHUNKS;
         match best {
+            // A port-hinted guess waits while another protocol on the same transport still
+            // needs bytes to tell (S7comm and MMS share TPKT/COTP on port 102).
+            Some((Confidence::Maybe, _, _)) if waiting && !exhausted => None,
             Some((_, _, index)) => {
                 let ports = self.dissectors.get(index).map_or(&[][..], |d| d.ports());
                 let swapped = !ports.contains(&server_port) && ports.contains(&client_port);

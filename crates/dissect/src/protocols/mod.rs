@@ -20,6 +20,7 @@ pub(crate) mod goose;
 pub mod hartip;
 pub mod iec104;
 pub mod melsec;
+pub mod mms;
 pub mod modbus;
 pub mod mqtt;
 pub mod opcua;
@@ -37,6 +38,7 @@ pub fn all() -> Vec<Box<dyn Dissector>> {
         Box::new(modbus::Modbus),
         Box::new(dnp3::Dnp3),
         Box::new(s7comm::S7comm),
+        Box::new(mms::Mms),
         Box::new(enip::Enip),
         Box::new(iec104::Iec104),
         Box::new(mqtt::Mqtt),
