@@ -89,6 +89,15 @@ const SPECS: &[Spec] = &[
         count: Count::All,
     },
     Spec {
+        protocol: "profinet-io-cm",
+        sources_names: &["pn_io_device", "pn_io_controller"],
+        filter: "pn_io_device || pn_io_controller",
+        field: "dcerpc.opnum",
+        ours: same,
+        theirs: identity,
+        count: Count::All,
+    },
+    Spec {
         protocol: "mms",
         sources_names: &["mms"],
         filter: "mms",

@@ -29,6 +29,8 @@ pub enum Protocol {
     Ethercat,
     /// ISO 9506 MMS (IEC 61850 client/server).
     Mms,
+    /// PROFINET IO context management (DCE/RPC on UDP 34964).
+    PnioCm,
 }
 
 impl Protocol {
@@ -54,6 +56,7 @@ impl Protocol {
             Protocol::Melsec => "melsec",
             Protocol::Ethercat => "ethercat",
             Protocol::Mms => "mms",
+            Protocol::PnioCm => "profinet-io-cm",
         }
     }
 }

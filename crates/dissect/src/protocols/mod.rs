@@ -24,6 +24,7 @@ pub mod mms;
 pub mod modbus;
 pub mod mqtt;
 pub mod opcua;
+pub mod pnio_cm;
 pub(crate) mod profinet_dcp;
 pub mod s7comm;
 /// The folder to copy for a new protocol (compiled for tests only; see its `mod.rs`).
@@ -39,6 +40,7 @@ pub fn all() -> Vec<Box<dyn Dissector>> {
         Box::new(dnp3::Dnp3),
         Box::new(s7comm::S7comm),
         Box::new(mms::Mms),
+        Box::new(pnio_cm::PnioCm),
         Box::new(enip::Enip),
         Box::new(iec104::Iec104),
         Box::new(mqtt::Mqtt),
