@@ -36,13 +36,14 @@ fn wrapped(pdu: &[u8]) -> Vec<u8> {
     v
 }
 
-fn run(
-    chunks: &[(Direction, Vec<u8>)],
-) -> (
+/// Operations, identity facts and anomalies a session reported.
+type Reported = (
     Vec<(Operation, OpStats)>,
     Vec<(bool, &'static str, String)>,
     Vec<String>,
-) {
+);
+
+fn run(chunks: &[(Direction, Vec<u8>)]) -> Reported {
     let mut session = MmsSession::default();
     let (mut ops, mut facts, mut anomalies) = (Vec::new(), Vec::new(), Vec::new());
     for (dir, bytes) in chunks {
