@@ -41,6 +41,57 @@ fn identity(code: u64) -> u64 {
     code
 }
 
+/// EtherNet/IP: CIP services are codes below 0x100; encapsulation commands are 0x1000 | command.
+fn cip_service(code: u64) -> Option<u64> {
+    (code < 0x100).then_some(code)
+}
+
+fn enip_command(code: u64) -> Option<u64> {
+    (0x1000..0x2000).contains(&code).then_some(code & 0x0FFF)
+}
+
+/// S7comm job functions; userdata (ROSCTR 7) codes are 0x7000 and up and have no
+/// `s7comm.param.func` in tshark (they are checked against its group/sub-function instead).
+fn s7_job(code: u64) -> Option<u64> {
+    (code < 0x100).then_some(code)
+}
+
+/// BACnet confirmed services are codes below 0x100, unconfirmed ones 0x100 | service.
+fn bacnet_confirmed(code: u64) -> Option<u64> {
+    (code < 0x100).then_some(code)
+}
+
+fn bacnet_unconfirmed(code: u64) -> Option<u64> {
+    (0x100..0x200).contains(&code).then_some(code - 0x100)
+}
+
+/// OPC UA: zonewarden counts a response under its request's service id; codes 0 (encrypted)
+/// and 1 (ERR) have no node id in tshark.
+fn opcua_service(code: u64) -> Option<u64> {
+    (code > 1).then_some(code)
+}
+
+/// OPC UA request type ids (OPC 10000-6 NodeIds of the *Request encodings).
+const OPCUA_REQUESTS: &[u64] = &[
+    422, 428, 437, 446, 452, 461, 467, 473, 479, 488, 494, 500, 506, 527, 533, 554, 560, 566, 615,
+    621, 631, 664, 673, 700, 712, 751, 763, 769, 775, 781, 787, 793, 799, 826, 832, 841, 847,
+    12208, 12211,
+];
+
+/// Maps tshark's response type ids onto their request's id (most are request + 3; the two
+/// discovery services 12208/12211 answer with + 1).
+fn opcua_request_of(id: u64) -> u64 {
+    if OPCUA_REQUESTS.contains(&id) {
+        id
+    } else if id == 12209 || id == 12212 {
+        id - 1
+    } else if id >= 3 && OPCUA_REQUESTS.contains(&(id - 3)) {
+        id - 3
+    } else {
+        id
+    }
+}
+
 /// MMS PDUs that are not confirmed services (initiate, conclude…) have codes from 0x100 up.
 fn mms_service(code: u64) -> Option<u64> {
     (code < 0x100).then_some(code)
@@ -59,6 +110,69 @@ const SPECS: &[Spec] = &[
         field: "modbus.func_code",
         ours: same,
         theirs: identity,
+        count: Count::All,
+    },
+    Spec {
+        protocol: "dnp3",
+        sources_names: &["dnp3"],
+        filter: "dnp3",
+        field: "dnp3.al.func",
+        ours: same,
+        theirs: identity,
+        count: Count::All,
+    },
+    Spec {
+        protocol: "enip",
+        sources_names: &["enip", "cip"],
+        filter: "cip",
+        field: "cip.sc",
+        ours: cip_service,
+        theirs: identity,
+        count: Count::All,
+    },
+    Spec {
+        protocol: "enip",
+        sources_names: &["enip"],
+        filter: "enip",
+        field: "enip.command",
+        ours: enip_command,
+        theirs: identity,
+        count: Count::All,
+    },
+    Spec {
+        protocol: "s7comm",
+        sources_names: &["s7comm"],
+        filter: "s7comm",
+        field: "s7comm.param.func",
+        ours: s7_job,
+        theirs: identity,
+        count: Count::All,
+    },
+    Spec {
+        protocol: "bacnet",
+        sources_names: &["bacapp"],
+        filter: "bacapp && udp",
+        field: "bacapp.confirmed_service",
+        ours: bacnet_confirmed,
+        theirs: identity,
+        count: Count::All,
+    },
+    Spec {
+        protocol: "bacnet",
+        sources_names: &["bacapp"],
+        filter: "bacapp && udp",
+        field: "bacapp.unconfirmed_service",
+        ours: bacnet_unconfirmed,
+        theirs: identity,
+        count: Count::All,
+    },
+    Spec {
+        protocol: "opcua",
+        sources_names: &["opcua"],
+        filter: "opcua",
+        field: "opcua.servicenodeid.numeric",
+        ours: opcua_service,
+        theirs: opcua_request_of,
         count: Count::All,
     },
     Spec {

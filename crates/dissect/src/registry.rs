@@ -184,6 +184,8 @@ pub struct FlowState {
     phase: Phase,
     /// Chunks seen while probing, in arrival order, to replay into the chosen session.
     held: Vec<(Direction, Timestamp, Vec<u8>)>,
+    /// Bytes of each held chunk beyond the probe budget, not kept.
+    dropped: Vec<u64>,
     held_bytes: usize,
     probe_chunks: u32,
     ops: Vec<(Operation, OpStats)>,
@@ -400,11 +402,13 @@ impl StreamConsumer for Registry {
         let kept = data.get(..data.len().min(room)).unwrap_or_default();
         state.held_bytes += kept.len();
         state.held.push((dir, ts, kept.to_vec()));
+        state.dropped.push((data.len() - kept.len()) as u64);
         match self.decide(flow, state) {
             None => {}
             Some(None) => {
                 state.phase = Phase::Unknown;
                 state.held = Vec::new();
+                state.dropped = Vec::new();
             }
             Some(Some((index, swapped))) => {
                 let Some(dissector) = self.dissectors.get(index) else {
@@ -413,8 +417,19 @@ impl StreamConsumer for Registry {
                 };
                 state.phase = Phase::Decided(index, dissector.session(), swapped);
                 let held = std::mem::take(&mut state.held);
-                for (d, t, bytes) in held {
-                    self.run(state, index, d, t, &bytes, None);
+                let dropped = std::mem::take(&mut state.dropped);
+                let last = held.len().saturating_sub(1);
+                for (i, ((d, t, bytes), lost)) in held.into_iter().zip(dropped).enumerate() {
+                    if i == last {
+                        // The chunk that decided is still at hand: replay all of it.
+                        self.run(state, index, d, t, data, None);
+                    } else {
+                        self.run(state, index, d, t, &bytes, None);
+                        // Bytes beyond the probe budget were not kept: the session hears a gap.
+                        if lost > 0 {
+                            self.run(state, index, d, t, &[], Some(lost));
+                        }
+                    }
                 }
             }
         }
@@ -426,6 +441,7 @@ impl StreamConsumer for Registry {
             // Bytes held for probing are no longer contiguous: start probing afresh.
             Phase::Probing => {
                 state.held.clear();
+                state.dropped.clear();
                 state.held_bytes = 0;
             }
             Phase::Unknown => {}
@@ -436,9 +452,14 @@ impl StreamConsumer for Registry {
         let Phase::Decided(index, _, swapped) = state.phase else {
             return;
         };
-        let Some(protocol) = self.dissectors.get(index).map(|d| d.protocol()) else {
+        let Some(mut protocol) = self.dissectors.get(index).map(|d| d.protocol()) else {
             return;
         };
+        // One dissector may serve two protocol generations (S7comm and S7comm-plus share
+        // TPKT/COTP): the edge takes the protocol the operations were reported under.
+        if let Some((op, _)) = state.ops.first() {
+            protocol = op.protocol;
+        }
         // The protocol's client and server, which the session saw as such.
         let (client, server) = if swapped {
             (flow.server, flow.client)
