@@ -62,7 +62,7 @@ fn bacnet_confirmed(code: u64) -> Option<u64> {
 }
 
 fn bacnet_unconfirmed(code: u64) -> Option<u64> {
-    (0x100..0x200).contains(&code).then_some(code - 0x100)
+    (0x100..0x200).contains(&code).then(|| code - 0x100)
 }
 
 /// OPC UA: zonewarden counts a response under its request's service id; codes 0 (encrypted)
@@ -173,6 +173,33 @@ const SPECS: &[Spec] = &[
         field: "opcua.servicenodeid.numeric",
         ours: opcua_service,
         theirs: opcua_request_of,
+        count: Count::All,
+    },
+    Spec {
+        protocol: "iec104",
+        sources_names: &["iec60870_104", "iec60870_asdu"],
+        filter: "iec60870_asdu",
+        field: "iec60870_asdu.typeid",
+        ours: same,
+        theirs: identity,
+        count: Count::All,
+    },
+    Spec {
+        protocol: "mqtt",
+        sources_names: &["mqtt"],
+        filter: "mqtt",
+        field: "mqtt.msgtype",
+        ours: same,
+        theirs: identity,
+        count: Count::All,
+    },
+    Spec {
+        protocol: "fins",
+        sources_names: &["omron"],
+        filter: "omron",
+        field: "omron.command",
+        ours: same,
+        theirs: identity,
         count: Count::All,
     },
     Spec {

@@ -250,7 +250,13 @@ impl Registry {
     }
 
     /// Chooses a dissector for the flow from the bytes held so far, if the evidence suffices.
-    fn decide(&self, flow: &Flow, state: &FlowState) -> Option<Option<(usize, bool)>> {
+    /// `closing`: the flow ends, so no more bytes will come; decide with what there is.
+    fn decide(
+        &self,
+        flow: &Flow,
+        state: &FlowState,
+        closing: bool,
+    ) -> Option<Option<(usize, bool)>> {
         let transport = flow.proto();
         let server_port = flow.server.1;
         let client_port = flow.client.1;
@@ -294,11 +300,14 @@ impl Registry {
                         best = Some((verdict, hinted, index));
                     }
                 }
+                // A datagram is whole: a probe that wants more of it cannot claim it.
+                Confidence::NeedMore if transport == ipproto::UDP => {}
                 Confidence::Maybe | Confidence::NeedMore => waiting = true,
                 Confidence::NotMine => {}
             }
         }
-        let exhausted = state.held_bytes >= PROBE_LIMIT || state.probe_chunks >= PROBE_CHUNKS;
+        let exhausted =
+            closing || state.held_bytes >= PROBE_LIMIT || state.probe_chunks >= PROBE_CHUNKS;
         match best {
             // A port-hinted guess waits while another protocol on the same transport still
             // needs bytes to tell (S7comm and MMS share TPKT/COTP on port 102).
@@ -403,7 +412,7 @@ impl StreamConsumer for Registry {
         state.held_bytes += kept.len();
         state.held.push((dir, ts, kept.to_vec()));
         state.dropped.push((data.len() - kept.len()) as u64);
-        match self.decide(flow, state) {
+        match self.decide(flow, state, false) {
             None => {}
             Some(None) => {
                 state.phase = Phase::Unknown;
@@ -448,7 +457,24 @@ impl StreamConsumer for Registry {
         }
     }
 
-    fn on_close(&mut self, state: FlowState, flow: &Flow, _reason: CloseReason) {
+    fn on_close(&mut self, mut state: FlowState, flow: &Flow, _reason: CloseReason) {
+        if matches!(state.phase, Phase::Probing) && !state.held.is_empty() {
+            // A short flow that ended while a guess was waiting for more bytes: no more will
+            // come, so decide now and replay what was held.
+            if let Some(Some((index, swapped))) = self.decide(flow, &state, true) {
+                if let Some(dissector) = self.dissectors.get(index) {
+                    state.phase = Phase::Decided(index, dissector.session(), swapped);
+                    let held = std::mem::take(&mut state.held);
+                    let dropped = std::mem::take(&mut state.dropped);
+                    for ((d, t, bytes), lost) in held.into_iter().zip(dropped) {
+                        self.run(&mut state, index, d, t, &bytes, None);
+                        if lost > 0 {
+                            self.run(&mut state, index, d, t, &[], Some(lost));
+                        }
+                    }
+                }
+            }
+        }
         let Phase::Decided(index, _, swapped) = state.phase else {
             return;
         };
