@@ -106,7 +106,12 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                             .counters
                             .packets
                     }
-                    Stage::Full => crate::dissect(&inputs, &options, &mut Silent).0.counters.packets,
+                    Stage::Full => {
+                        crate::dissect(&inputs, &options, &mut Silent)
+                            .0
+                            .counters
+                            .packets
+                    }
                 };
                 let seconds = start.elapsed().as_secs_f64();
                 let m = Measurement {
@@ -118,7 +123,11 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                     threads,
                     seconds,
                     packets,
-                    peak_rss_kib: if can_reset { peak_rss_kib("self") } else { None },
+                    peak_rss_kib: if can_reset {
+                        peak_rss_kib("self")
+                    } else {
+                        None
+                    },
                 };
                 if best.as_ref().is_none_or(|b| m.seconds < b.seconds) {
                     best = Some(m);

@@ -92,6 +92,11 @@ fn opcua_request_of(id: u64) -> u64 {
     }
 }
 
+/// ADS commands; 0x100 is UDP discovery, which tshark does not decode.
+fn ads_command(code: u64) -> Option<u64> {
+    (code < 0x100).then_some(code)
+}
+
 /// MMS PDUs that are not confirmed services (initiate, conclude…) have codes from 0x100 up.
 fn mms_service(code: u64) -> Option<u64> {
     (code < 0x100).then_some(code)
@@ -199,6 +204,33 @@ const SPECS: &[Spec] = &[
         filter: "omron",
         field: "omron.command",
         ours: same,
+        theirs: identity,
+        count: Count::All,
+    },
+    Spec {
+        protocol: "hart-ip",
+        sources_names: &["hart_ip"],
+        filter: "hart_ip",
+        field: "hart_ip.message_id",
+        ours: same,
+        theirs: identity,
+        count: Count::All,
+    },
+    Spec {
+        protocol: "c37.118",
+        sources_names: &["synphasor"],
+        filter: "synphasor",
+        field: "synphasor.frtype",
+        ours: same,
+        theirs: identity,
+        count: Count::All,
+    },
+    Spec {
+        protocol: "ads",
+        sources_names: &["ams"],
+        filter: "ams",
+        field: "ams.cmdid",
+        ours: ads_command,
         theirs: identity,
         count: Count::All,
     },
