@@ -137,8 +137,15 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         }
     }
     if args.tshark {
-        for (stage, statistic) in [(Stage::Flows, "conv,tcp"), (Stage::Full, "io,phs")] {
-            match time_tshark(&capture, statistic, stage, args.repeat) {
+        let runs: [(Stage, &[&str]); 3] = [
+            (Stage::Flows, &["-q", "-z", "conv,tcp"]),
+            (Stage::Full, &["-q", "-z", "io,phs"]),
+            // Every packet's complete protocol tree, printed (to nowhere): tshark's full
+            // dissection, as a person reading the capture gets it.
+            (Stage::Full, &["-V"]),
+        ];
+        for (stage, tshark_args) in runs {
+            match time_tshark(&capture, tshark_args, stage, args.repeat) {
                 Ok(Some(m)) => results.push(m),
                 Ok(None) => eprintln!("tshark is not installed: no comparison"),
                 Err(e) => eprintln!("tshark failed: {e:#}"),
@@ -177,9 +184,10 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             .collect();
         let rate = |m: &Measurement| m.packets as f64 / m.seconds;
         let single = ours.iter().find(|m| m.threads == 1).map(|m| rate(m));
-        let tshark = results
+        let tsharks: Vec<&Measurement> = results
             .iter()
-            .find(|m| m.stage == stage && m.label.starts_with("tshark"));
+            .filter(|m| m.stage == stage && m.label.starts_with("tshark"))
+            .collect();
         for m in &ours {
             if let (Some(single), true) = (single, m.threads > 1) {
                 println!(
@@ -189,7 +197,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                     rate(m) / single
                 );
             }
-            if let Some(t) = tshark {
+            for t in &tsharks {
                 println!(
                     "{} with {} worker(s) vs {}: {:.1}x faster",
                     m.label,
@@ -203,10 +211,10 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     Ok(())
 }
 
-/// Runs `tshark -q -z <statistic>` and measures wall time and peak RSS (polled from /proc).
+/// Runs tshark with `tshark_args` and measures wall time and peak RSS (polled from /proc).
 fn time_tshark(
     capture: &std::path::Path,
-    statistic: &str,
+    tshark_args: &[&str],
     stage: Stage,
     repeat: u32,
 ) -> Result<Option<Measurement>> {
@@ -223,7 +231,9 @@ fn time_tshark(
     for _ in 0..repeat.max(1) {
         let start = Instant::now();
         let mut child = Command::new("tshark")
-            .args(["-n", "-q", "-z", statistic, "-r"])
+            .arg("-n")
+            .args(tshark_args)
+            .arg("-r")
             .arg(capture)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -241,7 +251,7 @@ fn time_tshark(
             std::thread::sleep(Duration::from_millis(20));
         }
         let m = Measurement {
-            label: format!("tshark -q -z {statistic}"),
+            label: format!("tshark {}", tshark_args.join(" ")),
             stage,
             threads: 1,
             seconds: start.elapsed().as_secs_f64(),
