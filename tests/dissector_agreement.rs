@@ -4,6 +4,14 @@
 //! tshark's field for that code. Differences that are right are listed with their reason in
 //! tests/dissector-differences.tsv; unlisted differences and stale entries fail.
 
+// Test code: a failed expectation should stop the test loudly.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 
 use std::collections::BTreeMap;

@@ -2,6 +2,14 @@
 //! (CISA ICSNPP logs, Zeek baselines, the Snap7 client's own printout, the capture notes).
 //! Each expectation is read from the reference file, not retyped here.
 
+// Test code: a failed expectation should stop the test loudly.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 
 use std::collections::BTreeSet;

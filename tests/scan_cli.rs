@@ -1,6 +1,14 @@
 //! End-to-end behaviour of `zonewarden scan`: exit codes, damaged inputs, input kinds,
 //! output formats and their stability.
 
+// Test code: a failed expectation should stop the test loudly.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 
 use std::io::Write;

@@ -5,6 +5,14 @@
 //! Differences that are right are listed, with the reason, in tests/tshark-differences.tsv;
 //! this test fails on any unlisted difference and on any listed one that no longer occurs.
 
+// Test code: a failed expectation should stop the test loudly.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 
 use std::collections::BTreeMap;

@@ -343,6 +343,37 @@ fn joined<'a>(
 }
 
 impl Registry {
+    /// Starts the chosen dissector's session and replays the chunks held while probing.
+    /// `deciding` is the chunk at hand when the decision was made (kept whole, whereas its held
+    /// copy may be cut at the probe budget); bytes cut from earlier chunks become gaps.
+    fn start(
+        &mut self,
+        state: &mut FlowState,
+        index: usize,
+        swapped: bool,
+        deciding: Option<&[u8]>,
+    ) {
+        let Some(dissector) = self.dissectors.get(index) else {
+            state.phase = Phase::Unknown;
+            return;
+        };
+        state.phase = Phase::Decided(index, dissector.session(), swapped);
+        let held = std::mem::take(&mut state.held);
+        let dropped = std::mem::take(&mut state.dropped);
+        let last = held.len().saturating_sub(1);
+        for (i, ((dir, ts, bytes), lost)) in held.into_iter().zip(dropped).enumerate() {
+            match deciding {
+                Some(whole) if i == last => self.run(state, index, dir, ts, whole, None),
+                _ => {
+                    self.run(state, index, dir, ts, &bytes, None);
+                    if lost > 0 {
+                        self.run(state, index, dir, ts, &[], Some(lost));
+                    }
+                }
+            }
+        }
+    }
+
     fn run(
         &mut self,
         state: &mut FlowState,
@@ -419,28 +450,7 @@ impl StreamConsumer for Registry {
                 state.held = Vec::new();
                 state.dropped = Vec::new();
             }
-            Some(Some((index, swapped))) => {
-                let Some(dissector) = self.dissectors.get(index) else {
-                    state.phase = Phase::Unknown;
-                    return;
-                };
-                state.phase = Phase::Decided(index, dissector.session(), swapped);
-                let held = std::mem::take(&mut state.held);
-                let dropped = std::mem::take(&mut state.dropped);
-                let last = held.len().saturating_sub(1);
-                for (i, ((d, t, bytes), lost)) in held.into_iter().zip(dropped).enumerate() {
-                    if i == last {
-                        // The chunk that decided is still at hand: replay all of it.
-                        self.run(state, index, d, t, data, None);
-                    } else {
-                        self.run(state, index, d, t, &bytes, None);
-                        // Bytes beyond the probe budget were not kept: the session hears a gap.
-                        if lost > 0 {
-                            self.run(state, index, d, t, &[], Some(lost));
-                        }
-                    }
-                }
-            }
+            Some(Some((index, swapped))) => self.start(state, index, swapped, Some(data)),
         }
     }
 
@@ -462,17 +472,7 @@ impl StreamConsumer for Registry {
             // A short flow that ended while a guess was waiting for more bytes: no more will
             // come, so decide now and replay what was held.
             if let Some(Some((index, swapped))) = self.decide(flow, &state, true) {
-                if let Some(dissector) = self.dissectors.get(index) {
-                    state.phase = Phase::Decided(index, dissector.session(), swapped);
-                    let held = std::mem::take(&mut state.held);
-                    let dropped = std::mem::take(&mut state.dropped);
-                    for ((d, t, bytes), lost) in held.into_iter().zip(dropped) {
-                        self.run(&mut state, index, d, t, &bytes, None);
-                        if lost > 0 {
-                            self.run(&mut state, index, d, t, &[], Some(lost));
-                        }
-                    }
-                }
+                self.start(&mut state, index, swapped, None);
             }
         }
         let Phase::Decided(index, _, swapped) = state.phase else {

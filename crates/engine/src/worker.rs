@@ -261,12 +261,12 @@ impl<C: StreamConsumer> Worker<C> {
         }
         self.consumer.take_anomalies(&mut self.consumer_anomalies);
         if !self.consumer_anomalies.is_empty() {
-            let messages = std::mem::take(&mut self.consumer_anomalies);
-            for message in &messages {
-                self.anomaly(AnomalyKind::Protocol, packet, message.clone());
+            // Taken out and put back so the buffer's capacity is reused packet after packet.
+            let mut messages = std::mem::take(&mut self.consumer_anomalies);
+            for message in messages.drain(..) {
+                self.anomaly(AnomalyKind::Protocol, packet, message);
             }
             self.consumer_anomalies = messages;
-            self.consumer_anomalies.clear();
         }
     }
 
