@@ -20,7 +20,9 @@ mod ops;
 pub mod protocols;
 mod registry;
 
-pub use map::{CommunicationMap, Edge, EdgeKey, Endpoint, IdentityFact, OpStats};
+pub use map::{
+    CommunicationMap, Edge, EdgeKey, Endpoint, FlowRef, IdentityFact, OpStats, Provenance, Source,
+};
 pub use ops::{OpClass, Operation, Protocol};
 pub use registry::{
     Confidence, Dissector, FlowState, MessageKind, Output, Registry, Session, TCP, TCP_AND_UDP, UDP,

@@ -82,6 +82,35 @@ pub struct IdentityFact {
     pub value: String,
 }
 
+/// The flow that carried a message, as its client and server saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FlowRef {
+    pub client: (IpAddr, u16),
+    pub server: (IpAddr, u16),
+    /// IP protocol number (6 TCP, 17 UDP).
+    pub transport: u8,
+}
+
+/// Where a fact was first seen, so that an inventory attribute can point at the packet that
+/// shows it: the input (index in the scan's input list), the 1-based packet number in that
+/// file, the packet's time and the flow (none for layer-2 frames).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Source {
+    pub ts: Timestamp,
+    pub file: u32,
+    pub packet: u64,
+    pub flow: Option<FlowRef>,
+}
+
+/// How often and where first a fact was seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Provenance {
+    /// The earliest observation (by time, then input and packet: the same for any worker count).
+    pub first: Source,
+    /// Flows (or layer-2 frames) that reported it.
+    pub observations: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edge {
     pub key: EdgeKey,
@@ -100,7 +129,7 @@ const MAX_IDENTITY_FACTS: usize = 100_000;
 #[derive(Debug, Default, Clone)]
 pub struct CommunicationMap {
     edges: BTreeMap<EdgeKey, Edge>,
-    identities: BTreeSet<IdentityFact>,
+    identities: BTreeMap<IdentityFact, Provenance>,
 }
 
 impl CommunicationMap {
@@ -164,9 +193,14 @@ impl CommunicationMap {
         }
     }
 
-    pub(crate) fn add_identity(&mut self, fact: IdentityFact) {
-        if self.identities.len() < MAX_IDENTITY_FACTS {
-            self.identities.insert(fact);
+    pub(crate) fn add_identity(&mut self, fact: IdentityFact, provenance: Provenance) {
+        if let Some(known) = self.identities.get_mut(&fact) {
+            known.observations += provenance.observations;
+            if provenance.first < known.first {
+                known.first = provenance.first;
+            }
+        } else if self.identities.len() < MAX_IDENTITY_FACTS {
+            self.identities.insert(fact, provenance);
         }
     }
 
@@ -189,8 +223,8 @@ impl CommunicationMap {
                 }
             }
         }
-        for fact in other.identities {
-            self.add_identity(fact);
+        for (fact, provenance) in other.identities {
+            self.add_identity(fact, provenance);
         }
     }
 
@@ -199,7 +233,13 @@ impl CommunicationMap {
         self.edges.values()
     }
 
+    /// Identity facts in a stable order: device, protocol, field, value.
     pub fn identities(&self) -> impl Iterator<Item = &IdentityFact> {
+        self.identities.keys()
+    }
+
+    /// Identity facts with where each was first seen.
+    pub fn identities_with_provenance(&self) -> impl Iterator<Item = (&IdentityFact, &Provenance)> {
         self.identities.iter()
     }
 

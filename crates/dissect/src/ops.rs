@@ -31,6 +31,25 @@ pub enum Protocol {
     Mms,
     /// PROFINET IO context management (DCE/RPC on UDP 34964).
     PnioCm,
+    // IT and network protocols, decoded for identity (who is this device) and hygiene
+    // (credentials in clear, logs to a collector).
+    Dhcp,
+    Dns,
+    /// NetBIOS name service (UDP 137).
+    NetbiosNs,
+    /// IEEE 802.1AB Link Layer Discovery Protocol (layer 2).
+    Lldp,
+    /// Cisco Discovery Protocol (layer 2, SNAP).
+    Cdp,
+    Snmp,
+    Syslog,
+    Http,
+    Tls,
+    Ssh,
+    Telnet,
+    Ftp,
+    Smb,
+    Rdp,
 }
 
 impl Protocol {
@@ -57,7 +76,87 @@ impl Protocol {
             Protocol::Ethercat => "ethercat",
             Protocol::Mms => "mms",
             Protocol::PnioCm => "profinet-io-cm",
+            Protocol::Dhcp => "dhcp",
+            Protocol::Dns => "dns",
+            Protocol::NetbiosNs => "netbios-ns",
+            Protocol::Lldp => "lldp",
+            Protocol::Cdp => "cdp",
+            Protocol::Snmp => "snmp",
+            Protocol::Syslog => "syslog",
+            Protocol::Http => "http",
+            Protocol::Tls => "tls",
+            Protocol::Ssh => "ssh",
+            Protocol::Telnet => "telnet",
+            Protocol::Ftp => "ftp",
+            Protocol::Smb => "smb",
+            Protocol::Rdp => "rdp",
         }
+    }
+
+    /// Every protocol, in declaration order (for name lookups and documentation).
+    pub const ALL: [Protocol; 35] = [
+        Protocol::Modbus,
+        Protocol::Dnp3,
+        Protocol::S7comm,
+        Protocol::S7commPlus,
+        Protocol::Enip,
+        Protocol::Iec104,
+        Protocol::Mqtt,
+        Protocol::Fins,
+        Protocol::Bacnet,
+        Protocol::Opcua,
+        Protocol::ProfinetDcp,
+        Protocol::Goose,
+        Protocol::HartIp,
+        Protocol::Synchrophasor,
+        Protocol::Ads,
+        Protocol::Fox,
+        Protocol::Bsap,
+        Protocol::Melsec,
+        Protocol::Ethercat,
+        Protocol::Mms,
+        Protocol::PnioCm,
+        Protocol::Dhcp,
+        Protocol::Dns,
+        Protocol::NetbiosNs,
+        Protocol::Lldp,
+        Protocol::Cdp,
+        Protocol::Snmp,
+        Protocol::Syslog,
+        Protocol::Http,
+        Protocol::Tls,
+        Protocol::Ssh,
+        Protocol::Telnet,
+        Protocol::Ftp,
+        Protocol::Smb,
+        Protocol::Rdp,
+    ];
+
+    /// The protocol with this stable name.
+    pub fn from_name(name: &str) -> Option<Protocol> {
+        Protocol::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+
+    /// Industrial (OT) protocols, as opposed to the IT and network protocols decoded for
+    /// identity. MQTT counts as industrial: in plants it carries process data (IIoT).
+    pub const fn is_industrial(self) -> bool {
+        !matches!(
+            self,
+            Protocol::Dhcp
+                | Protocol::Dns
+                | Protocol::NetbiosNs
+                | Protocol::Lldp
+                | Protocol::Cdp
+                | Protocol::Snmp
+                | Protocol::Syslog
+                | Protocol::Http
+                | Protocol::Tls
+                | Protocol::Ssh
+                | Protocol::Telnet
+                | Protocol::Ftp
+                | Protocol::Smb
+                | Protocol::Rdp
+        )
     }
 }
 

@@ -1,6 +1,8 @@
 //! Recognising a flow's protocol by content and handing its bytes to that protocol's session.
 
-use crate::map::{CommunicationMap, EdgeKey, Endpoint, IdentityFact, OpStats};
+use crate::map::{
+    CommunicationMap, EdgeKey, Endpoint, FlowRef, IdentityFact, OpStats, Provenance, Source,
+};
 use crate::ops::{Operation, Protocol};
 use zonewarden_flow::{CloseReason, Flow, L2Frame, StreamConsumer};
 use zonewarden_model::{Direction, Timestamp};
@@ -45,11 +47,21 @@ pub struct Output<'a> {
     protocol: Protocol,
     ops: &'a mut Vec<(Operation, OpStats)>,
     facts: &'a mut Vec<(bool, &'static str, String)>,
+    /// Where each of `facts` was first seen (same order); absent in unit tests.
+    fact_sources: Option<&'a mut Vec<Source>>,
+    /// Facts about a third device named in a message (a DNS answer's address, a DHCP client's
+    /// MAC), with where they were seen.
+    device_facts: Option<&'a mut Vec<(Endpoint, &'static str, String, Source)>>,
     anomalies: &'a mut Vec<String>,
     ts: Timestamp,
+    /// The packet being processed (input index, packet number), for provenance.
+    at: (u32, u64),
     /// Layer-2 frames have no stream: offsets count from the frame's payload.
     frame_level: bool,
 }
+
+/// Facts about third devices kept per flow (DNS answers can name many addresses).
+const MAX_DEVICE_FACTS_PER_FLOW: usize = 256;
 
 /// How a message relates to an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,10 +93,26 @@ impl<'a> Output<'a> {
             protocol: Protocol::Modbus,
             ops,
             facts,
+            fact_sources: None,
+            device_facts: None,
             anomalies,
             ts: Timestamp(1),
+            at: (0, 0),
             frame_level: false,
         }
+    }
+
+    /// Like [`Output::for_tests`], also collecting facts about third devices.
+    #[cfg(test)]
+    pub(crate) fn for_tests_with_devices(
+        ops: &'a mut Vec<(Operation, OpStats)>,
+        facts: &'a mut Vec<(bool, &'static str, String)>,
+        device_facts: &'a mut Vec<(Endpoint, &'static str, String, Source)>,
+        anomalies: &'a mut Vec<String>,
+    ) -> Self {
+        let mut out = Output::for_tests(ops, facts, anomalies);
+        out.device_facts = Some(device_facts);
+        out
     }
 }
 
@@ -143,6 +171,38 @@ impl Output<'_> {
             .any(|(c, f, v)| *c == about_client && *f == field && *v == value)
         {
             self.facts.push((about_client, field, value));
+            let source = self.source(None);
+            if let Some(sources) = self.fact_sources.as_deref_mut() {
+                sources.push(source);
+            }
+        }
+    }
+
+    /// Records something a message says about a device other than the flow's two ends: the
+    /// address a DNS answer gives a name, the MAC a DHCP server leases an address to.
+    pub fn identity_of(&mut self, device: Endpoint, field: &'static str, value: String) {
+        let value = value.trim().to_string();
+        let source = self.source(None);
+        let Some(sink) = self.device_facts.as_deref_mut() else {
+            return;
+        };
+        if value.is_empty() || sink.len() >= MAX_DEVICE_FACTS_PER_FLOW {
+            return;
+        }
+        if !sink
+            .iter()
+            .any(|(d, f, v, _)| *d == device && *f == field && *v == value)
+        {
+            sink.push((device, field, value, source));
+        }
+    }
+
+    fn source(&self, flow: Option<FlowRef>) -> Source {
+        Source {
+            ts: self.ts,
+            file: self.at.0,
+            packet: self.at.1,
+            flow,
         }
     }
 
@@ -190,6 +250,8 @@ pub struct FlowState {
     probe_chunks: u32,
     ops: Vec<(Operation, OpStats)>,
     facts: Vec<(bool, &'static str, String)>,
+    fact_sources: Vec<Source>,
+    device_facts: Vec<(Endpoint, &'static str, String, Source)>,
     anomalies: u32,
 }
 
@@ -202,7 +264,11 @@ pub struct Registry {
     /// Layer-2 protocols: per-frame scratch and the DCP request table.
     frame_ops: Vec<(Operation, OpStats)>,
     frame_facts: Vec<(bool, &'static str, String)>,
+    frame_sources: Vec<Source>,
+    frame_device_facts: Vec<(Endpoint, &'static str, String, Source)>,
     dcp: crate::protocols::profinet_dcp::DcpState,
+    /// The packet being processed: (input index, packet number).
+    at: (u32, u64),
 }
 
 impl std::fmt::Debug for FlowState {
@@ -241,7 +307,10 @@ impl Registry {
             scratch: Vec::new(),
             frame_ops: Vec::new(),
             frame_facts: Vec::new(),
+            frame_sources: Vec::new(),
+            frame_device_facts: Vec::new(),
             dcp: Default::default(),
+            at: (0, 0),
         }
     }
 
@@ -396,8 +465,11 @@ impl Registry {
             protocol,
             ops: &mut state.ops,
             facts: &mut state.facts,
+            fact_sources: Some(&mut state.fact_sources),
+            device_facts: Some(&mut state.device_facts),
             anomalies: &mut self.scratch,
             ts,
+            at: self.at,
             frame_level: false,
         };
         match gap {
@@ -506,15 +578,57 @@ impl StreamConsumer for Registry {
             flow.last_ts,
             &state.ops,
         );
-        for (about_client, field, value) in state.facts {
+        let flow_ref = FlowRef {
+            client,
+            server,
+            transport: flow.proto(),
+        };
+        let sources = state.fact_sources.into_iter().map(Some).chain(std::iter::repeat(None));
+        for ((about_client, field, value), source) in state.facts.into_iter().zip(sources) {
             let ip = if about_client { client.0 } else { server.0 };
-            self.map.add_identity(IdentityFact {
-                device: Endpoint::Ip(ip),
-                protocol,
-                field,
-                value,
+            let first = source.unwrap_or(Source {
+                ts: flow.first_ts,
+                file: 0,
+                packet: 0,
+                flow: None,
             });
+            self.map.add_identity(
+                IdentityFact {
+                    device: Endpoint::Ip(ip),
+                    protocol,
+                    field,
+                    value,
+                },
+                Provenance {
+                    first: Source {
+                        flow: Some(flow_ref),
+                        ..first
+                    },
+                    observations: 1,
+                },
+            );
         }
+        for (device, field, value, source) in state.device_facts {
+            self.map.add_identity(
+                IdentityFact {
+                    device,
+                    protocol,
+                    field,
+                    value,
+                },
+                Provenance {
+                    first: Source {
+                        flow: Some(flow_ref),
+                        ..source
+                    },
+                    observations: 1,
+                },
+            );
+        }
+    }
+
+    fn at_packet(&mut self, file: usize, packet: u64) {
+        self.at = (u32::try_from(file).unwrap_or(u32::MAX), packet);
     }
 
     fn take_anomalies(&mut self, out: &mut Vec<String>) {
@@ -536,8 +650,11 @@ impl StreamConsumer for Registry {
             protocol,
             ops: &mut self.frame_ops,
             facts: &mut self.frame_facts,
+            fact_sources: Some(&mut self.frame_sources),
+            device_facts: Some(&mut self.frame_device_facts),
             anomalies: &mut self.scratch,
             ts: frame.ts,
+            at: self.at,
             frame_level: true,
         };
         match protocol {
@@ -555,13 +672,40 @@ impl StreamConsumer for Registry {
                 .add_frame(key, frame.ts, frame.wire_len, &self.frame_ops);
             self.frame_ops.clear();
         }
+        let at = Source {
+            ts: frame.ts,
+            file: self.at.0,
+            packet: self.at.1,
+            flow: None,
+        };
+        self.frame_sources.clear();
         for (_, field, value) in self.frame_facts.drain(..) {
-            self.map.add_identity(IdentityFact {
-                device: Endpoint::Mac(frame.src),
-                protocol,
-                field,
-                value,
-            });
+            self.map.add_identity(
+                IdentityFact {
+                    device: Endpoint::Mac(frame.src),
+                    protocol,
+                    field,
+                    value,
+                },
+                Provenance {
+                    first: at,
+                    observations: 1,
+                },
+            );
+        }
+        for (device, field, value, _) in self.frame_device_facts.drain(..) {
+            self.map.add_identity(
+                IdentityFact {
+                    device,
+                    protocol,
+                    field,
+                    value,
+                },
+                Provenance {
+                    first: at,
+                    observations: 1,
+                },
+            );
         }
         self.anomalies.append(&mut self.scratch);
     }

@@ -304,6 +304,7 @@ impl<C: StreamConsumer> Worker<C> {
     /// reader's, so every worker measures idle time alike.
     pub(crate) fn process(&mut self, packet: &Packet<'_>, clock: Timestamp) {
         self.clock = clock;
+        self.consumer.at_packet(self.file, packet.number);
         let wire_len = u64::from(packet.orig_len);
         let frame = match decode_frame(packet.link, packet.data) {
             Ok(frame) => frame,

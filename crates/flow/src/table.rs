@@ -38,6 +38,10 @@ pub trait StreamConsumer {
     /// A frame without IP (PROFINET, GOOSE, LLDP…): layer-2 protocols have no flows, so each
     /// frame comes on its own.
     fn on_frame(&mut self, _frame: &crate::L2Frame<'_>) {}
+
+    /// The packet about to be processed: its input (index in the input list) and 1-based
+    /// number in that file, so that what the consumer records can point back at it.
+    fn at_packet(&mut self, _file: usize, _packet: u64) {}
 }
 
 /// A consumer that ignores payload: flows and reassembly statistics only.

@@ -1,0 +1,1 @@
+//! Asset inventory (work in progress).
