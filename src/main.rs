@@ -14,7 +14,8 @@ use zonewarden_dissect::{CommunicationMap, Registry};
 use zonewarden_engine::{Observer, ScanOptions, ScanReport};
 use zonewarden_flow::FlowConfig;
 use zonewarden_generator::{parse_size, write_pcap, PlantSpec};
-use zonewarden_report::{write_json, write_text, JsonlWriter};
+use zonewarden_inventory::{HostObservation, Inventory, Observations, ServiceTally};
+use zonewarden_report::{write_inventory_csv, write_json, write_text, JsonlWriter};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -39,6 +40,9 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// What changed between two scans (`scan --format json` documents): new and vanished
+    /// assets, changed firmware/model/role, new conversations and operation classes.
+    Diff(DiffArgs),
     /// Measure throughput and peak memory on a capture, against tshark when it is installed.
     Bench(bench::BenchArgs),
 }
@@ -48,6 +52,8 @@ enum OutputFormat {
     Text,
     Json,
     Jsonl,
+    /// The asset inventory, one row per device.
+    Csv,
 }
 
 #[derive(clap::Args, Debug)]
@@ -55,7 +61,8 @@ struct ScanArgs {
     /// Capture files (pcap, pcapng; gzip or zstd compressed), directories, or - for stdin.
     #[arg(required = true, value_name = "CAPTURE")]
     captures: Vec<PathBuf>,
-    /// Output format: text for people, json (one document) or jsonl (streamed records).
+    /// Output format: text for people, json (one document), jsonl (streamed records) or csv
+    /// (the asset inventory for a spreadsheet).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     format: OutputFormat,
     /// Rows in each table of the text report.
@@ -73,6 +80,26 @@ struct ScanArgs {
     /// Never draw a progress bar.
     #[arg(long)]
     no_progress: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct DiffArgs {
+    /// The earlier scan (JSON written by `zonewarden scan --format json`).
+    old: PathBuf,
+    /// The later scan.
+    new: PathBuf,
+    /// text (one sentence per change) or json.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    format: DiffFormat,
+    /// Exit with code 3 when something changed (for CI gates); 0 otherwise.
+    #[arg(long)]
+    exit_code: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
 }
 
 #[derive(clap::Args, Debug)]
@@ -112,6 +139,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan_command(&args),
         Command::Generate(args) => generate_command(&args).map(|()| ExitCode::SUCCESS),
         Command::Demo { out } => demo_command(out),
+        Command::Diff(args) => diff_command(&args),
         Command::Bench(args) => bench::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
@@ -154,21 +182,29 @@ fn scan_command(args: &ScanArgs) -> Result<ExitCode> {
         .sum();
     let report = if args.format == OutputFormat::Jsonl {
         let mut writer = JsonlWriter::new(&mut out);
-        let (report, map) = {
+        let (report, map, inventory) = {
             let mut observer = Progress::new(show_progress, total, Some(&mut writer));
             let result = dissect(&inputs, &options, &mut observer);
             observer.done();
             result
         };
-        writer.finish(&report, &map).context("writing JSON Lines")?;
+        writer
+            .finish(&report, &map, &inventory)
+            .context("writing JSON Lines")?;
         report
     } else {
         let mut observer = Progress::new(show_progress, total, None);
-        let (report, map) = dissect(&inputs, &options, &mut observer);
+        let (report, map, inventory) = dissect(&inputs, &options, &mut observer);
         observer.done();
         match args.format {
-            OutputFormat::Json => write_json(&report, &map, &mut out).context("writing JSON")?,
-            _ => write_text(&report, &map, &mut out, args.top).context("writing the report")?,
+            OutputFormat::Json => {
+                write_json(&report, &map, &inventory, &mut out).context("writing JSON")?
+            }
+            OutputFormat::Csv => {
+                write_inventory_csv(&inventory, &mut out).context("writing CSV")?
+            }
+            _ => write_text(&report, &map, &inventory, &mut out, args.top)
+                .context("writing the report")?,
         }
         report
     };
@@ -176,19 +212,103 @@ fn scan_command(args: &ScanArgs) -> Result<ExitCode> {
     Ok(exit_code(&report))
 }
 
-/// The full pipeline: flows with every dissector attached, and the merged communication map.
+/// The full pipeline: flows with every dissector attached, the merged communication map, and
+/// the asset inventory built from both.
 pub(crate) fn dissect(
     inputs: &zonewarden_capture::InputList,
     options: &ScanOptions,
     observer: &mut dyn Observer,
-) -> (ScanReport, CommunicationMap) {
+) -> (ScanReport, CommunicationMap, Inventory) {
+    let mut tally = ServiceObserver {
+        services: ServiceTally::default(),
+        inner: observer,
+    };
     let (report, registries) =
-        zonewarden_engine::scan_with(inputs, options, observer, |_| Registry::default());
+        zonewarden_engine::scan_with(inputs, options, &mut tally, |_| Registry::default());
     let mut map = CommunicationMap::default();
     for registry in registries {
         map.merge(registry.into_map());
     }
-    (report, map)
+    let inventory = inventory_of(&report, &map, &tally.services);
+    (report, map, inventory)
+}
+
+/// Builds the inventory from a finished scan.
+pub(crate) fn inventory_of(
+    report: &ScanReport,
+    map: &CommunicationMap,
+    services: &ServiceTally,
+) -> Inventory {
+    // Layer-2 protocols each MAC sent to a group address.
+    let mut l2_sent: std::collections::BTreeMap<[u8; 6], std::collections::BTreeSet<&str>> =
+        std::collections::BTreeMap::new();
+    for conv in &report.l2_conversations {
+        let (a, b) = (conv.key.mac_a, conv.key.mac_b);
+        for (sender, group) in [(a, b), (b, a)] {
+            if zonewarden_engine::is_unicast_mac(sender)
+                && !zonewarden_engine::is_unicast_mac(group)
+            {
+                l2_sent
+                    .entry(sender)
+                    .or_default()
+                    .insert(zonewarden_report::l2_name(conv.key.l2_type));
+            }
+        }
+    }
+    let hosts: Vec<HostObservation> = report
+        .hosts
+        .iter()
+        .map(|h| HostObservation {
+            ip: h.ip,
+            macs: h.macs.iter().copied().collect(),
+            arp_macs: h.arp_macs.iter().copied().collect(),
+            l2_protocols: h
+                .macs
+                .iter()
+                .filter_map(|m| l2_sent.get(m))
+                .flatten()
+                .map(|p| (*p).to_string())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+            packets: h.packets_sent + h.packets_received,
+            bytes: h.bytes_sent + h.bytes_received,
+            first_ts: h.first_ts,
+            last_ts: h.last_ts,
+        })
+        .collect();
+    let inputs: Vec<String> = report.inputs.iter().map(|i| i.path.clone()).collect();
+    Inventory::build(&Observations {
+        hosts: &hosts,
+        services,
+        map,
+        inputs: &inputs,
+    })
+}
+
+/// Counts the services each server answered on (for roles of hosts whose protocol no
+/// dissector knows), passing every event on.
+struct ServiceObserver<'a> {
+    services: ServiceTally,
+    inner: &'a mut dyn Observer,
+}
+
+impl Observer for ServiceObserver<'_> {
+    fn flow(&mut self, flow: &zonewarden_flow::Flow) {
+        // Only a server that answered offers the service (a scan probe to a closed port
+        // does not).
+        if flow.packets[1] > 0 {
+            self.services
+                .add(flow.client.0, flow.server.0, flow.proto(), flow.server.1);
+        }
+        self.inner.flow(flow);
+    }
+    fn progress(&mut self, position: u64) {
+        self.inner.progress(position);
+    }
+    fn input(&mut self, index: usize, path: &str) {
+        self.inner.input(index, path);
+    }
 }
 
 fn exit_code(report: &ScanReport) -> ExitCode {
@@ -263,6 +383,31 @@ impl Observer for Progress<'_> {
     }
 }
 
+fn diff_command(args: &DiffArgs) -> Result<ExitCode> {
+    let read = |path: &Path| -> Result<serde_json::Value> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
+    };
+    let (old, new) = (read(&args.old)?, read(&args.new)?);
+    let changes = zonewarden_report::diff(&old, &new)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        DiffFormat::Text => zonewarden_report::write_diff_text(&changes, &mut out)?,
+        DiffFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &changes)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    Ok(if args.exit_code && !changes.is_empty() {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 fn generate_command(args: &GenerateArgs) -> Result<()> {
     let spec = PlantSpec {
         seed: args.seed,
@@ -329,14 +474,14 @@ fn demo_command(out: Option<PathBuf>) -> Result<ExitCode> {
     );
     println!();
     let inputs = expand_inputs(std::slice::from_ref(&path));
-    let (report, map) = dissect(
+    let (report, map, inventory) = dissect(
         &inputs,
         &ScanOptions::default(),
         &mut zonewarden_engine::Silent,
     );
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    write_text(&report, &map, &mut out, 10).context("writing the report")?;
+    write_text(&report, &map, &inventory, &mut out, 10).context("writing the report")?;
     out.flush()?;
     Ok(exit_code(&report))
 }

@@ -14,6 +14,9 @@ const MAX_MACS_PER_IP: usize = 16;
 pub struct Host {
     pub ip: Option<IpAddr>,
     pub macs: BTreeSet<[u8; 6]>,
+    /// MACs that announced this address themselves in ARP (sender fields): direct evidence of
+    /// the binding, unlike the source MAC of routed IP packets, which is the router's.
+    pub arp_macs: BTreeSet<[u8; 6]>,
     pub packets_sent: u64,
     pub bytes_sent: u64,
     pub packets_received: u64,
@@ -45,6 +48,11 @@ impl Host {
     fn merge(&mut self, other: Host) {
         for mac in other.macs {
             self.add_mac(Some(mac));
+        }
+        for mac in other.arp_macs {
+            if self.arp_macs.len() < MAX_MACS_PER_IP {
+                self.arp_macs.insert(mac);
+            }
         }
         self.packets_sent += other.packets_sent;
         self.bytes_sent += other.bytes_sent;
@@ -130,6 +138,16 @@ impl HostTable {
             host.packets_received += 1;
             host.bytes_received += wire_len;
             host.seen(ts, ts);
+        }
+    }
+
+    /// An ARP packet: the sender announces its own address and MAC.
+    pub fn add_arp(&mut self, ts: Timestamp, ip: IpAddr, mac: Option<[u8; 6]>, wire_len: u64) {
+        self.add_packet(ts, ip, mac, None, wire_len);
+        if let (Some(host), Some(mac)) = (self.entry(ip), mac) {
+            if is_unicast_mac(mac) && host.arp_macs.len() < MAX_MACS_PER_IP {
+                host.arp_macs.insert(mac);
+            }
         }
     }
 

@@ -333,7 +333,7 @@ impl<C: StreamConsumer> Worker<C> {
                 self.record_l2(packet, &frame, wire_len);
                 if let Some(sender) = arp.sender_ip {
                     self.hosts
-                        .add_packet(packet.ts, sender.into(), arp.sender_mac, None, wire_len);
+                        .add_arp(packet.ts, sender.into(), arp.sender_mac, wire_len);
                 }
             }
             Net::Other(payload) => {

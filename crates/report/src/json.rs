@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use zonewarden_dissect::{CommunicationMap, Edge, Endpoint, IdentityFact, OpClass};
 use zonewarden_engine::{Counters, Host, InputSummary, ScanReport};
 use zonewarden_flow::{endpoint, Flow, L2Conversation, StreamStats};
+use zonewarden_inventory::{Asset, Inventory};
 use zonewarden_model::{format_mac, Anomaly, Timestamp};
 use zonewarden_wire::{ipproto, L2Type};
 
@@ -20,6 +21,8 @@ pub struct Document<'a> {
     pub edges: Vec<EdgeJson>,
     /// What devices said about themselves (vendor, model, firmware…), per protocol.
     pub identities: Vec<IdentityJson>,
+    /// The asset inventory: one entry per device, attributes with their provenance.
+    pub assets: &'a [Asset],
     pub anomalies: &'a [Anomaly],
     pub anomalies_by_kind: BTreeMap<&'static str, u64>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
@@ -421,7 +424,7 @@ impl From<&IdentityFact> for IdentityJson {
 }
 
 impl<'a> Document<'a> {
-    pub fn new(report: &'a ScanReport, map: &CommunicationMap) -> Self {
+    pub fn new(report: &'a ScanReport, map: &CommunicationMap, inventory: &'a Inventory) -> Self {
         Document {
             tool: Tool::default(),
             inputs: report.inputs.iter().map(InputJson::from).collect(),
@@ -431,6 +434,7 @@ impl<'a> Document<'a> {
             l2_conversations: report.l2_conversations.iter().map(L2Json::from).collect(),
             edges: map.edges().map(EdgeJson::from).collect(),
             identities: map.identities().map(IdentityJson::from).collect(),
+            assets: &inventory.assets,
             anomalies: &report.anomalies,
             anomalies_by_kind: report
                 .anomalies_by_kind

@@ -5,10 +5,14 @@
 //! never renamed or removed. Output order is stable: two runs over the same input produce the
 //! same bytes.
 
+mod csv;
+mod diff;
 mod json;
 mod names;
 mod text;
 
+pub use csv::{write_inventory_csv, CSV_COLUMNS};
+pub use diff::{diff, write_diff_text, AssetRef, AttributeChange, Conversation, Diff, DiffError};
 pub use json::{
     Document, EdgeJson, FlowJson, HostJson, IdentityJson, InputJson, L2Json, OperationJson,
     StatsJson,
@@ -21,14 +25,16 @@ use std::io::{self, Write};
 use zonewarden_dissect::CommunicationMap;
 use zonewarden_engine::{Observer, ScanReport};
 use zonewarden_flow::Flow;
+use zonewarden_inventory::Inventory;
 
 /// Writes the whole report as one JSON document.
 pub fn write_json(
     report: &ScanReport,
     map: &CommunicationMap,
+    inventory: &Inventory,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &Document::new(report, map))?;
+    serde_json::to_writer_pretty(&mut *out, &Document::new(report, map, inventory))?;
     writeln!(out)
 }
 
@@ -46,7 +52,7 @@ fn line<T: Serialize>(out: &mut dyn Write, kind: &str, value: T) -> io::Result<(
 }
 
 /// Streams JSON Lines: each flow as it ends (`"type": "flow"`), then at the end the inputs,
-/// hosts, L2 conversations, anomalies and, last, the stats line.
+/// hosts, L2 conversations, edges, identities, assets, anomalies and, last, the stats line.
 pub struct JsonlWriter<W: Write> {
     out: W,
     error: Option<io::Error>,
@@ -64,11 +70,16 @@ impl<W: Write> JsonlWriter<W> {
     }
 
     /// Writes everything but the flows (already streamed) and flushes.
-    pub fn finish(mut self, report: &ScanReport, map: &CommunicationMap) -> io::Result<()> {
+    pub fn finish(
+        mut self,
+        report: &ScanReport,
+        map: &CommunicationMap,
+        inventory: &Inventory,
+    ) -> io::Result<()> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        let doc = Document::new(report, map);
+        let doc = Document::new(report, map, inventory);
         let out: &mut dyn Write = &mut self.out;
         for input in &doc.inputs {
             line(out, "input", input)?;
@@ -84,6 +95,9 @@ impl<W: Write> JsonlWriter<W> {
         }
         for identity in &doc.identities {
             line(out, "identity", identity)?;
+        }
+        for asset in doc.assets {
+            line(out, "asset", asset)?;
         }
         for anomaly in doc.anomalies {
             line(out, "anomaly", anomaly)?;

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use zonewarden_dissect::{CommunicationMap, Edge, OpClass};
 use zonewarden_engine::ScanReport;
 use zonewarden_flow::endpoint;
+use zonewarden_inventory::Inventory;
 use zonewarden_model::format_mac;
 use zonewarden_wire::ipproto;
 
@@ -41,6 +42,7 @@ pub fn human_bytes(n: u64) -> String {
 pub fn write_text(
     report: &ScanReport,
     map: &CommunicationMap,
+    inventory: &Inventory,
     out: &mut dyn Write,
     top: usize,
 ) -> io::Result<()> {
@@ -68,6 +70,7 @@ pub fn write_text(
         span
     )?;
     writeln!(out)?;
+    write_assets(inventory, out)?;
 
     writeln!(out, "Inputs")?;
     for input in &report.inputs {
@@ -352,6 +355,69 @@ fn write_map(map: &CommunicationMap, out: &mut dyn Write, top: usize) -> io::Res
         for (who, facts) in by_ip.iter().take(top) {
             writeln!(out, "    {who}: {}", facts.join(", "))?;
         }
+    }
+    writeln!(out)
+}
+
+/// Asset rows shown in the text report; the CSV and JSON outputs carry all of them.
+const ASSET_ROWS: usize = 200;
+
+/// The inventory table: what an OT engineer checks first.
+fn write_assets(inventory: &Inventory, out: &mut dyn Write) -> io::Result<()> {
+    let roles = inventory.roles();
+    let summary: Vec<String> = roles
+        .iter()
+        .map(|(role, n)| format!("{n} {}", role.as_str()))
+        .collect();
+    writeln!(
+        out,
+        "Assets ({}: {})",
+        inventory.assets.len(),
+        summary.join(", ")
+    )?;
+    if inventory.assets.is_empty() {
+        return writeln!(out);
+    }
+    let cut = |s: Option<&str>, n: usize| -> String {
+        let s = s.unwrap_or("-");
+        if s.chars().count() > n {
+            let kept: String = s.chars().take(n.saturating_sub(1)).collect();
+            format!("{kept}…")
+        } else {
+            s.to_string()
+        }
+    };
+    writeln!(
+        out,
+        "  {:<39} {:<17} {:<24} {:<24} {:<12} {:<23} level",
+        "address", "mac", "vendor", "model", "firmware", "role"
+    )?;
+    for asset in inventory.assets.iter().take(ASSET_ROWS) {
+        let address = match (asset.ip, asset.ips.len()) {
+            (Some(ip), n) if n > 1 => format!("{ip} (+{})", n - 1),
+            (Some(ip), _) => ip.to_string(),
+            (None, _) => "(layer 2 only)".to_string(),
+        };
+        writeln!(
+            out,
+            "  {:<39} {:<17} {:<24} {:<24} {:<12} {:<23} {}",
+            address,
+            asset.mac.as_deref().unwrap_or("-"),
+            cut(asset.vendor.as_deref(), 24),
+            cut(asset.model.as_deref(), 24),
+            cut(asset.firmware.as_deref(), 12),
+            asset.role.as_str(),
+            asset
+                .purdue_level
+                .map_or_else(|| "-".to_string(), |l| l.to_string()),
+        )?;
+    }
+    if inventory.assets.len() > ASSET_ROWS {
+        writeln!(
+            out,
+            "  … {} more (--format csv or json lists every asset)",
+            inventory.assets.len() - ASSET_ROWS
+        )?;
     }
     writeln!(out)
 }
