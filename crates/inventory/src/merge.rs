@@ -247,6 +247,7 @@ mod tests {
             ip: Some(IpAddr::V4(Ipv4Addr::from(ip))),
             macs: macs.to_vec(),
             arp_macs: arp.to_vec(),
+            l2_protocols: Vec::new(),
             packets: 10,
             bytes: 1000,
             first_ts: Some(Timestamp(span.0)),

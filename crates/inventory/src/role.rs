@@ -233,6 +233,24 @@ pub(crate) fn infer_role(b: &Behaviour, model: Option<&str>) -> (Role, String) {
             )
             || serves_any(&[Protocol::HartIp, Protocol::Ethercat])
                 && !serves_any(&[Protocol::Modbus, Protocol::S7comm, Protocol::Enip]);
+        // A ControlLogix/CompactLogix chassis module (1756-ENBT…) calls itself an adapter, but
+        // what answers through it is the controller in the chassis.
+        let logix_chassis = b.facts.get("product_name").is_some_and(|names| {
+            names.iter().any(|n| {
+                ["1756-", "1769-", "1768-", "5069-"]
+                    .iter()
+                    .any(|prefix| n.starts_with(prefix))
+            })
+        });
+        if logix_chassis {
+            return (
+                Role::Plc,
+                format!(
+                    "serves {serves} as the communication module of a Logix controller chassis ({})",
+                    model.unwrap_or("1756/1769 module")
+                ),
+            );
+        }
         if io_device {
             return (
                 Role::IoDevice,
@@ -511,6 +529,21 @@ mod tests {
         assert!(is_safety_product("CPU 1516F-3 PN/DP"));
         assert!(!is_safety_product("CPU 315-2 PN/DP"));
         assert!(!is_safety_product("Data analysis server"));
+    }
+
+    #[test]
+    fn a_logix_chassis_adapter_is_the_plc_and_a_point_io_adapter_is_io() {
+        let mut enbt = serving(Protocol::Enip, &[OpClass::Diagnostic]);
+        enbt.facts
+            .insert("device_type", ["Communications Adapter".to_string()].into());
+        let mut point_io = enbt.clone();
+        enbt.facts
+            .insert("product_name", ["1756-ENBT/A".to_string()].into());
+        point_io
+            .facts
+            .insert("product_name", ["1734-AENT/A".to_string()].into());
+        assert_eq!(infer_role(&enbt, Some("1756-ENBT/A")).0, Role::Plc);
+        assert_eq!(infer_role(&point_io, Some("1734-AENT/A")).0, Role::IoDevice);
     }
 
     #[test]
