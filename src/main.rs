@@ -272,6 +272,7 @@ pub(crate) fn inventory_of(
                 .into_iter()
                 .collect(),
             packets: h.packets_sent + h.packets_received,
+            packets_sent: h.packets_sent,
             bytes: h.bytes_sent + h.bytes_received,
             first_ts: h.first_ts,
             last_ts: h.last_ts,

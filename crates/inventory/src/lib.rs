@@ -119,6 +119,17 @@ pub struct Inventory {
 
 impl Inventory {
     pub fn build(obs: &Observations<'_>) -> Inventory {
+        // Addresses that never sent anything and have no MAC are no evidence of a device.
+        let hosts: Vec<HostObservation> = obs
+            .hosts
+            .iter()
+            .filter(|h| h.ip.is_none() || h.packets_sent > 0 || !h.macs.is_empty())
+            .cloned()
+            .collect();
+        let obs = &Observations {
+            hosts: &hosts,
+            ..*obs
+        };
         build(obs)
     }
 
@@ -153,6 +164,29 @@ fn is_public(ip: IpAddr) -> bool {
     }
 }
 
+fn subnet24(ip: IpAddr) -> Option<[u8; 3]> {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            Some([a, b, c])
+        }
+        IpAddr::V6(_) => None,
+    }
+}
+
+/// IPv4 /24 networks in which the device announced an address of its own in ARP: more than
+/// one means it routes between them.
+fn announced_subnets(group: &merge::Group, hosts: &[HostObservation]) -> usize {
+    group
+        .hosts
+        .iter()
+        .filter_map(|i| hosts.get(*i))
+        .filter(|h| h.arp_macs.iter().any(|m| group.macs.contains(m)))
+        .filter_map(|h| h.ip.and_then(subnet24))
+        .collect::<BTreeSet<_>>()
+        .len()
+}
+
 fn flow_text(source: &Source) -> Option<String> {
     source.flow.map(|f| {
         let transport = match f.transport {
@@ -180,6 +214,17 @@ struct Draft {
 }
 
 fn build(obs: &Observations<'_>) -> Inventory {
+    // Addresses that never sent anything and have no MAC are no evidence of a device.
+    let hosts: Vec<HostObservation> = obs
+        .hosts
+        .iter()
+        .filter(|h| h.ip.is_none() || h.packets_sent > 0 || !h.macs.is_empty())
+        .cloned()
+        .collect();
+    let obs = &Observations {
+        hosts: &hosts,
+        ..*obs
+    };
     let leases: BTreeSet<([u8; 6], IpAddr)> = obs
         .map
         .identities()
@@ -203,6 +248,7 @@ fn build(obs: &Observations<'_>) -> Inventory {
                 is_gateway: g.macs.iter().any(|m| grouping.gateways.contains(m)),
                 public_address: !g.ips.is_empty() && g.ips.iter().all(|ip| is_public(*ip)),
                 behind_gateway: !g.behind.is_empty(),
+                subnets_announced: announced_subnets(g, obs.hosts),
                 sends_stp: g
                     .hosts
                     .iter()
@@ -413,11 +459,20 @@ fn build(obs: &Observations<'_>) -> Inventory {
             continue;
         }
         let peers: Vec<u8> = if draft.role == Role::NetworkDevice {
+            // Devices behind it, and devices on the subnets it has addresses in.
+            let subnets: BTreeSet<[u8; 3]> =
+                group.ips.iter().filter_map(|ip| subnet24(*ip)).collect();
             grouping
                 .groups
                 .iter()
                 .zip(&levels)
-                .filter(|(g, _)| g.behind.iter().any(|m| group.macs.contains(m)))
+                .filter(|(g, _)| {
+                    g.behind.iter().any(|m| group.macs.contains(m))
+                        || g.ips
+                            .iter()
+                            .filter_map(|ip| subnet24(*ip))
+                            .any(|s| subnets.contains(&s))
+                })
                 .filter_map(|(_, l)| *l)
                 .collect()
         } else {

@@ -249,6 +249,7 @@ mod tests {
             arp_macs: arp.to_vec(),
             l2_protocols: Vec::new(),
             packets: 10,
+            packets_sent: 5,
             bytes: 1000,
             first_ts: Some(Timestamp(span.0)),
             last_ts: Some(Timestamp(span.1)),

@@ -20,6 +20,9 @@ pub struct HostObservation {
     /// `profinet`…), by the report's names.
     pub l2_protocols: Vec<String>,
     pub packets: u64,
+    /// Packets this address sent: an address that only ever received (a directed broadcast,
+    /// a dead device still polled) is no evidence of a device.
+    pub packets_sent: u64,
     pub bytes: u64,
     pub first_ts: Option<Timestamp>,
     pub last_ts: Option<Timestamp>,

@@ -135,6 +135,8 @@ pub(crate) struct Behaviour {
     /// Facts by field name (values), for device types, capabilities and product names.
     pub facts: BTreeMap<&'static str, BTreeSet<String>>,
     pub is_gateway: bool,
+    /// IPv4 /24 networks in which it announced an address of its own (ARP).
+    pub subnets_announced: usize,
     /// Sends spanning-tree BPDUs: a switch or bridge.
     pub sends_stp: bool,
     pub public_address: bool,
@@ -170,6 +172,15 @@ pub(crate) fn infer_role(b: &Behaviour, model: Option<&str>) -> (Role, String) {
     }
     let lldp_network = fact_has("lldp_capabilities", &["router", "bridge"])
         || fact_has("cdp_capabilities", &["router", "switch", "bridge"]);
+    if b.subnets_announced >= 2 && industrial_served.is_empty() {
+        return (
+            Role::NetworkDevice,
+            format!(
+                "one MAC announces addresses in {} subnets (a router or layer-3 switch)",
+                b.subnets_announced
+            ),
+        );
+    }
     if b.sends_stp && industrial_served.is_empty() {
         return (
             Role::NetworkDevice,
@@ -386,36 +397,51 @@ pub(crate) fn infer_role(b: &Behaviour, model: Option<&str>) -> (Role, String) {
     )
 }
 
-/// Database ports: a database fed by supervisory hosts is the plant historian.
+/// Database ports: named in the reason when a historian is recognised by them.
 const DATABASE_PORTS: [u16; 5] = [1433, 1521, 3306, 5432, 27017];
 
-/// Second pass for IT hosts: a database server whose clients include HMIs, SCADA servers or
-/// engineering workstations is the historian (site operations), not an office server.
+/// Second pass for IT hosts: a server whose clients include HMIs, SCADA servers or
+/// engineering workstations sits above level 2 and is fed by it: the historian (site
+/// operations), not an office server.
 pub(crate) fn historian_by_clients(b: &Behaviour, client_roles: &[Role]) -> Option<(Role, String)> {
-    let port = b
-        .service_ports
-        .iter()
-        .find(|(t, p)| *t == 6 && DATABASE_PORTS.contains(p))?;
+    let supervisory = |r: &&Role| {
+        matches!(
+            r,
+            Role::Hmi | Role::OpcScadaServer | Role::EngineeringWorkstation
+        )
+    };
     let feeders: BTreeSet<&str> = client_roles
         .iter()
-        .filter(|r| {
-            matches!(
-                r,
-                Role::Hmi | Role::OpcScadaServer | Role::EngineeringWorkstation
-            )
-        })
+        .filter(supervisory)
         .map(|r| r.as_str())
         .collect();
-    (!feeders.is_empty()).then(|| {
-        (
+    if feeders.is_empty() {
+        return None;
+    }
+    let feeders = feeders.into_iter().collect::<Vec<_>>().join("/");
+    if let Some((_, port)) = b
+        .service_ports
+        .iter()
+        .find(|(t, p)| *t == 6 && DATABASE_PORTS.contains(p))
+    {
+        return Some((
             Role::Historian,
+            format!("database server (tcp/{port}) used by {feeders} host(s): the plant historian"),
+        ));
+    }
+    // Supervisory hosts reach up to it: a level-3 site operations server, which in a plant
+    // is the historian (its office clients read trends from it).
+    let office = client_roles.iter().filter(|r| !supervisory(r)).count();
+    Some((
+        Role::Historian,
+        if office == 0 {
+            format!("its services are used only by {feeders} host(s): collects plant data")
+        } else {
             format!(
-                "database server (tcp/{}) used by {} host(s): the plant historian",
-                port.1,
-                feeders.into_iter().collect::<Vec<_>>().join("/")
-            ),
-        )
-    })
+                "fed by {feeders} host(s) and read by {office} other host(s): the historian between plant and office"
+            )
+        },
+    ))
 }
 
 /// Product names of safety controllers: well-known families, and Siemens fail-safe CPUs,
@@ -468,10 +494,11 @@ pub(crate) fn purdue_level(role: Role, b: &Behaviour, peer_levels: &[u8]) -> (Op
             Some(4),
             "IT host on a private address: level 4 (business network)".into(),
         ),
-        Role::NetworkDevice => match peer_levels.iter().min() {
+        // Level 0 is the process itself; a router or switch there serves level 1.
+        Role::NetworkDevice => match peer_levels.iter().min().map(|l| (*l).max(1)) {
             Some(level) => (
-                Some(*level),
-                format!("network device: placed at the lowest level it serves ({level})"),
+                Some(level),
+                format!("network device: placed at the lowest level it connects ({level})"),
             ),
             None => (
                 None,
@@ -597,6 +624,15 @@ mod tests {
             "{reason}"
         );
         assert!(historian_by_clients(&db, &[Role::ItHost]).is_none());
+        let mut web = Behaviour::default();
+        web.service_ports.insert((6, 443));
+        assert_eq!(
+            historian_by_clients(&web, &[Role::Hmi, Role::Hmi]).map(|r| r.0),
+            Some(Role::Historian)
+        );
+        let (_, reason) = historian_by_clients(&web, &[Role::Hmi, Role::ItHost]).unwrap();
+        assert!(reason.contains("read by 1 other"), "{reason}");
+        assert!(historian_by_clients(&web, &[Role::ItHost]).is_none());
     }
 
     #[test]
@@ -632,6 +668,7 @@ mod tests {
         };
         assert_eq!(purdue_level(Role::ItHost, &remote, &[]).0, Some(5));
         assert_eq!(purdue_level(Role::NetworkDevice, &b, &[2, 1]).0, Some(1));
+        assert_eq!(purdue_level(Role::NetworkDevice, &b, &[0, 3]).0, Some(1));
         assert_eq!(purdue_level(Role::Unknown, &b, &[1]).0, Some(2));
         assert_eq!(purdue_level(Role::Unknown, &b, &[]).0, None);
         assert_eq!(Role::SafetyController.criticality(), Criticality::Critical);
