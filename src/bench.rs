@@ -34,6 +34,8 @@ enum Stage {
     /// Read, decode, flows and TCP reassembly.
     Flows,
     /// All of that plus every dissector and the communication map.
+    Map,
+    /// All of that plus the asset inventory: what `scan` runs.
     Full,
 }
 
@@ -90,7 +92,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let _ = std::fs::read(&capture).map(|b| b.len());
 
     let mut results = Vec::new();
-    for stage in [Stage::Flows, Stage::Full] {
+    let mut assets = 0usize;
+    for stage in [Stage::Flows, Stage::Map, Stage::Full] {
         for &threads in &args.threads {
             let mut best: Option<Measurement> = None;
             for _ in 0..args.repeat.max(1) {
@@ -106,18 +109,24 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                             .counters
                             .packets
                     }
-                    Stage::Full => {
-                        crate::dissect(&inputs, &options, &mut Silent)
+                    Stage::Map => {
+                        crate::dissect_map(&inputs, &options, &mut Silent)
                             .0
                             .counters
                             .packets
+                    }
+                    Stage::Full => {
+                        let (report, _, inventory) = crate::dissect(&inputs, &options, &mut Silent);
+                        assets = inventory.assets.len();
+                        report.counters.packets
                     }
                 };
                 let seconds = start.elapsed().as_secs_f64();
                 let m = Measurement {
                     label: match stage {
                         Stage::Flows => "zonewarden flows".into(),
-                        Stage::Full => "zonewarden full pipeline".into(),
+                        Stage::Map => "zonewarden dissectors+map".into(),
+                        Stage::Full => "zonewarden full+inventory".into(),
                     },
                     stage,
                     threads,
@@ -175,6 +184,18 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             m.peak_rss_kib
                 .map(|k| zonewarden_report::human_bytes(k * 1024))
                 .unwrap_or_else(|| "n/a".into())
+        );
+    }
+    let one_worker = |stage: Stage| {
+        results
+            .iter()
+            .find(|m| m.stage == stage && m.threads == 1 && m.label.starts_with("zonewarden"))
+            .map(|m| m.seconds)
+    };
+    if let (Some(map), Some(full)) = (one_worker(Stage::Map), one_worker(Stage::Full)) {
+        println!(
+            "inventory: {assets} assets; building it adds {:+.1}% to the dissector pipeline (1 worker)",
+            (full / map - 1.0) * 100.0
         );
     }
     for stage in [Stage::Flows, Stage::Full] {

@@ -223,14 +223,30 @@ pub(crate) fn dissect(
         services: ServiceTally::default(),
         inner: observer,
     };
+    let (report, map) = dissect_map(inputs, options, &mut tally);
+    let started = std::time::Instant::now();
+    let inventory = inventory_of(&report, &map, &tally.services);
+    tracing::debug!(
+        assets = inventory.assets.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "inventory built"
+    );
+    (report, map, inventory)
+}
+
+/// Flows with every dissector attached and the merged communication map (no inventory).
+pub(crate) fn dissect_map(
+    inputs: &zonewarden_capture::InputList,
+    options: &ScanOptions,
+    observer: &mut dyn Observer,
+) -> (ScanReport, CommunicationMap) {
     let (report, registries) =
-        zonewarden_engine::scan_with(inputs, options, &mut tally, |_| Registry::default());
+        zonewarden_engine::scan_with(inputs, options, observer, |_| Registry::default());
     let mut map = CommunicationMap::default();
     for registry in registries {
         map.merge(registry.into_map());
     }
-    let inventory = inventory_of(&report, &map, &tally.services);
-    (report, map, inventory)
+    (report, map)
 }
 
 /// Builds the inventory from a finished scan.

@@ -12,6 +12,10 @@
 //!
 //! One router owns 10.10.x.1 on every subnet with a single MAC address;
 //! traffic between subnets uses it as the L2 next hop.
+//!
+//! Large plants (benchmarks of 10,000 assets) continue a level's stations in
+//! 10.11.x.0/24, 10.12.x.0/24… (host numbers past .254 wrap to .1 of the
+//! next block), routed through the same router.
 
 use std::collections::HashSet;
 use std::io;
@@ -43,6 +47,8 @@ const FIRST_PLC: u32 = 11;
 const FIRST_SUPERVISORY: u32 = 11;
 const FIRST_WORKSTATION: u32 = 101;
 const LAST_HOST: u32 = 254;
+/// /24 blocks a level may spill into (10.10.x … 10.209.x).
+const MAX_BLOCKS: u32 = 200;
 
 /// Vendor OUIs (IEEE registry) so that asset inventories can recognise
 /// the manufacturer of each station from its MAC address.
@@ -243,15 +249,27 @@ impl Builder {
     }
 }
 
+/// Host number `host` of a level: .1–.254 in 10.10.level.0/24, beyond that in the next
+/// blocks 10.11.level.0/24, 10.12.level.0/24…
 fn address(level: u8, host: u32) -> Ipv4 {
-    [10, 10, level, host as u8]
+    if host <= LAST_HOST {
+        return [10, 10, level, host as u8];
+    }
+    let spilled = host - 1;
+    [
+        10,
+        10 + (spilled / LAST_HOST) as u8,
+        level,
+        (spilled % LAST_HOST + 1) as u8,
+    ]
 }
 
 fn check_fits(what: &str, first: u32, count: u32) -> io::Result<()> {
-    if first.saturating_add(count) > LAST_HOST + 1 {
+    let capacity = LAST_HOST * MAX_BLOCKS;
+    if first.saturating_add(count) > capacity + 1 {
         return Err(invalid(&format!(
-            "{what}: at most {} fit in their /24",
-            LAST_HOST + 1 - first
+            "{what}: at most {} fit in their level's address blocks",
+            capacity + 1 - first
         )));
     }
     Ok(())
@@ -499,6 +517,32 @@ mod tests {
     }
 
     #[test]
+    fn large_levels_continue_in_the_next_address_blocks() {
+        assert_eq!(address(1, 254), [10, 10, 1, 254]);
+        assert_eq!(address(1, 255), [10, 11, 1, 1]);
+        assert_eq!(address(4, 254 + 254), [10, 11, 4, 254]);
+        assert_eq!(address(4, 254 + 255), [10, 12, 4, 1]);
+        let big = PlantSpec {
+            plcs: 4000,
+            it_hosts: 1000,
+            ..PlantSpec::default()
+        };
+        let plant = Plant::build(&big).unwrap();
+        let ips: HashSet<Ipv4> = plant.hosts.iter().map(|h| h.ip).collect();
+        assert_eq!(
+            ips.len(),
+            plant.hosts.len(),
+            "every station has its own address"
+        );
+        assert!(plant.host_count() > 5000);
+        let too_big = PlantSpec {
+            plcs: 60_000,
+            ..PlantSpec::default()
+        };
+        assert!(Plant::build(&too_big).is_err());
+    }
+
+    #[test]
     fn routing_uses_the_router_between_subnets() {
         let plant = Plant::build(&PlantSpec::default()).unwrap();
         let mut rng = Rng::new(0);
@@ -531,18 +575,19 @@ mod tests {
 
     #[test]
     fn oversized_plants_are_rejected() {
+        // 200 blocks of 254 addresses per level.
         for spec in [
             PlantSpec {
-                plcs: 240,
+                plcs: 45_000,
                 ..PlantSpec::default()
             },
             PlantSpec {
-                hmis: 200,
-                engineering_stations: 50,
+                hmis: 40_000,
+                engineering_stations: 20_000,
                 ..PlantSpec::default()
             },
             PlantSpec {
-                it_hosts: 155,
+                it_hosts: 50_701,
                 ..PlantSpec::default()
             },
             PlantSpec {
@@ -558,7 +603,7 @@ mod tests {
             assert!(Plant::build(&spec).is_err());
         }
         assert!(Plant::build(&PlantSpec {
-            it_hosts: 154,
+            it_hosts: 50_700,
             ..PlantSpec::default()
         })
         .is_ok());

@@ -309,7 +309,7 @@ fn invalid_specs_are_rejected() {
         seconds(-1.0),
         seconds(f64::NAN),
         PlantSpec {
-            plcs: 1_000,
+            plcs: 100_000,
             ..PlantSpec::default()
         },
         PlantSpec {

@@ -282,13 +282,13 @@ fn build(obs: &Observations<'_>) -> Inventory {
             continue;
         };
         let protocol = edge.key.protocol;
-        let classes: BTreeSet<_> = edge.operations.keys().map(|op| op.class).collect();
+        let classes = || edge.operations.keys().map(|op| op.class);
         if let Some(d) = drafts.get_mut(server) {
             d.behaviour
                 .served
                 .entry(protocol)
                 .or_default()
-                .extend(classes.iter().copied());
+                .extend(classes());
             if client != server {
                 d.behaviour.clients.insert(client);
             }
@@ -298,7 +298,7 @@ fn build(obs: &Observations<'_>) -> Inventory {
         }
         if let Some(d) = drafts.get_mut(client) {
             let used = d.behaviour.used.entry(protocol).or_default();
-            used.0.extend(classes.iter().copied());
+            used.0.extend(classes());
             used.1.insert(server);
             for op in edge.operations.keys() {
                 d.behaviour
