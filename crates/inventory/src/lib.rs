@@ -95,6 +95,9 @@ pub struct Asset {
     pub bytes: u64,
     /// Every observation of every attribute, the shown one first.
     pub provenance: BTreeMap<&'static str, Vec<Evidence>>,
+    /// Everything the device said about itself, by the protocols' field names (module and
+    /// rack names, station names, security modes…), up to 16 values per field.
+    pub facts: BTreeMap<&'static str, Vec<String>>,
     pub notes: Vec<String>,
 }
 
@@ -590,6 +593,12 @@ fn assemble(
             .evidence
             .into_iter()
             .map(|(a, list)| (a.as_str(), list))
+            .collect(),
+        facts: draft
+            .behaviour
+            .facts
+            .iter()
+            .map(|(field, values)| (*field, values.iter().cloned().collect()))
             .collect(),
         notes: group.notes.clone(),
     }
