@@ -327,3 +327,46 @@ fn file_that_is_not_a_scan(dir: &Path) -> std::path::PathBuf {
     std::fs::write(&path, "{\"hello\": 1}").unwrap();
     path
 }
+
+/// A router's MAC must not swallow the hosts behind it: the BACnet capture sees 40 devices
+/// through one MAC, the port-502 capture sees internet scanners through a firewall.
+#[test]
+fn router_macs_do_not_swallow_the_hosts_behind_them() {
+    let Some(pcaps) = common::shared_pcaps() else {
+        return;
+    };
+    for (capture, router, at_least) in [
+        ("bacnet/icsnpp_bacnet_example.pcap", "d4:6a:6a:56:98:17", 30),
+        (
+            "modbus/zeek_modbus-and-non-modbus-p502.pcap",
+            "00:0c:29:1d:40:46",
+            3,
+        ),
+    ] {
+        let assets = assets(&pcaps.join(capture));
+        let gateway = assets
+            .iter()
+            .find(|a| a["macs"].as_array().unwrap().iter().any(|m| m == router))
+            .unwrap_or_else(|| panic!("{capture}: no asset for {router}"));
+        assert_eq!(gateway["role"], "network_device", "{capture}: {gateway}");
+        let behind = assets
+            .iter()
+            .filter(|a| {
+                a["behind_gateway"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|m| m == router)
+            })
+            .count();
+        assert!(
+            behind >= at_least,
+            "{capture}: {behind} hosts behind {router}"
+        );
+        assert!(
+            gateway["ips"].as_array().unwrap().len() <= 1,
+            "{capture}: the router kept others' addresses: {}",
+            gateway["ips"]
+        );
+    }
+}

@@ -6,7 +6,8 @@
 //! its own MAC. So a MAC is taken for a **gateway** when, within one address family, two or
 //! more addresses that it never announced in ARP (nor leased by DHCP) were active at
 //! overlapping times (three or more for IPv6, where one host often holds several temporary
-//! addresses). A gateway's MAC joins only the addresses it announced itself; the hosts behind
+//! addresses), or IPv4 addresses from more than one /24 (a DHCP lease changes within its
+//! pool; addresses from several networks behind one MAC are routed). A gateway's MAC joins only the addresses it announced itself; the hosts behind
 //! it stay separate assets that remember the gateway they were seen through.
 //!
 //! A MAC with several addresses used one after the other (a DHCP lease changing) is one
@@ -123,7 +124,20 @@ pub(crate) fn group(hosts: &[HostObservation], leases: &BTreeSet<([u8; 6], IpAdd
                         .any(|o| !std::ptr::eq(**h, *o) && overlap(h, o))
                 })
                 .count();
-            if concurrent >= needed {
+            // A DHCP host changes address within its pool; addresses from several /24s
+            // behind one MAC, even one after the other, are routed.
+            let subnets = unbound
+                .iter()
+                .filter_map(|h| match h.ip {
+                    Some(IpAddr::V4(v4)) => {
+                        let [a, b, c, _] = v4.octets();
+                        Some([a, b, c])
+                    }
+                    _ => None,
+                })
+                .collect::<BTreeSet<_>>()
+                .len();
+            if concurrent >= needed || subnets >= 2 {
                 gateways.insert(*mac);
             }
         }
@@ -290,6 +304,23 @@ mod tests {
         assert_eq!(g.groups.len(), 1);
         assert_eq!(g.groups[0].ips.len(), 2);
         assert_eq!(g.groups[0].macs.len(), 1);
+    }
+
+    #[test]
+    fn internet_addresses_seen_one_after_another_through_one_mac_are_routed() {
+        // Scanners from the internet arrive through the firewall at different times.
+        let hosts = [
+            host([62, 122, 184, 123], &[ROUTER], &[], (0, 10)),
+            host([45, 33, 2, 9], &[ROUTER], &[], (20, 30)),
+            host([10, 0, 0, 20], &[PLC], &[], (0, 100)),
+        ];
+        let g = group(&hosts, &BTreeSet::new());
+        assert!(g.gateways.contains(&ROUTER));
+        assert_eq!(
+            g.groups.len(),
+            4,
+            "two remote hosts, the PLC, the firewall's MAC"
+        );
     }
 
     #[test]
