@@ -98,6 +98,44 @@ pub fn attribute_of(
     }
 }
 
+/// Model and firmware inside a free-text self-description (LLDP system description, SNMP
+/// sysDescr). Industrial switches write comma-separated fields such as
+/// "Siemens, SIMATIC NET, SCALANCE X212-2, 6GK5 212-2BB00-2AA3, HW: 7, FW: V4.02": an order
+/// number (Siemens `6xx…` article numbers) is the model, `FW:` the firmware.
+pub fn from_description(
+    protocol: Protocol,
+    field: &str,
+    text: &str,
+) -> Vec<(Attribute, Confidence, String)> {
+    if !matches!(
+        (protocol, field),
+        (Protocol::Lldp, "lldp_system_description") | (Protocol::Snmp, "snmp_sys_descr")
+    ) {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for part in text.split([',', ';']).map(str::trim) {
+        let lower = part.to_ascii_lowercase();
+        if let Some(version) = lower
+            .strip_prefix("fw:")
+            .or_else(|| lower.strip_prefix("firmware:"))
+            .and_then(|_| part.split_once(':'))
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+        {
+            found.push((Attribute::Firmware, 70, version.to_string()));
+        }
+        let is_order_number = part.len() >= 10
+            && part.starts_with('6')
+            && part.chars().nth(1).is_some_and(|c| c.is_ascii_uppercase())
+            && part.chars().filter(char::is_ascii_digit).count() >= 6;
+        if is_order_number {
+            found.push((Attribute::Model, 75, part.to_string()));
+        }
+    }
+    found
+}
+
 /// A vendor implied by the protocol itself (only one maker's devices serve it).
 pub fn implied_vendor(protocol: Protocol) -> Option<&'static str> {
     match protocol {
@@ -148,6 +186,19 @@ mod tests {
         assert!(attribute_of(Protocol::Opcua, "product_name", "UaServer").is_none());
         assert_eq!(implied_vendor(Protocol::S7comm), Some("Siemens"));
         assert_eq!(implied_vendor(Protocol::Modbus), None);
+    }
+
+    #[test]
+    fn switch_descriptions_give_model_and_firmware() {
+        let found = from_description(
+            Protocol::Lldp,
+            "lldp_system_description",
+            "Siemens, SIMATIC NET, SCALANCE X212-2, 6GK5 212-2BB00-2AA3, HW: 7, FW: V4.02",
+        );
+        assert!(found.contains(&(Attribute::Model, 75, "6GK5 212-2BB00-2AA3".into())));
+        assert!(found.contains(&(Attribute::Firmware, 70, "V4.02".into())));
+        assert!(from_description(Protocol::Lldp, "lldp_system_name", "FW: 1").is_empty());
+        assert!(from_description(Protocol::Snmp, "snmp_sys_descr", "Linux host 5.10").is_empty());
     }
 
     #[test]

@@ -352,9 +352,14 @@ fn build(obs: &Observations<'_>) -> Inventory {
         if values.len() < 16 {
             values.insert(fact.value.clone());
         }
-        if let Some((attribute, score, value)) =
-            attribute_of(fact.protocol, fact.field, &fact.value)
-        {
+        let derived = attribute_of(fact.protocol, fact.field, &fact.value)
+            .into_iter()
+            .chain(attributes::from_description(
+                fact.protocol,
+                fact.field,
+                &fact.value,
+            ));
+        for (attribute, score, value) in derived {
             draft
                 .evidence
                 .entry(attribute)
