@@ -1,4 +1,4 @@
-//! Arbitrary bytes as PROFINET DCP, GOOSE and EtherCAT frames: never panics.
+//! Arbitrary bytes as PROFINET DCP, GOOSE, EtherCAT, LLDP and CDP frames: never panics.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -583,7 +583,11 @@ impl StreamConsumer for Registry {
             server,
             transport: flow.proto(),
         };
-        let sources = state.fact_sources.into_iter().map(Some).chain(std::iter::repeat(None));
+        let sources = state
+            .fact_sources
+            .into_iter()
+            .map(Some)
+            .chain(std::iter::repeat(None));
         for ((about_client, field, value), source) in state.facts.into_iter().zip(sources) {
             let ip = if about_client { client.0 } else { server.0 };
             let first = source.unwrap_or(Source {
@@ -635,14 +639,20 @@ impl StreamConsumer for Registry {
         out.append(&mut self.anomalies);
     }
 
-    /// PROFINET DCP and GOOSE frames. Facts are about the frame's sender; the edge runs from
-    /// the sender to the destination MAC (often a multicast group).
+    /// PROFINET DCP, GOOSE, EtherCAT, LLDP and CDP frames. Facts are about the frame's sender;
+    /// the edge runs from the sender to the destination MAC (often a multicast group).
     fn on_frame(&mut self, frame: &L2Frame<'_>) {
-        use crate::protocols::{ethercat, goose, profinet_dcp};
+        use crate::protocols::{cdp, ethercat, goose, lldp, profinet_dcp};
         let protocol = match frame.l2_type {
             L2Type::EtherType(profinet_dcp::ETHERTYPE) => Protocol::ProfinetDcp,
             L2Type::EtherType(goose::ETHERTYPE) => Protocol::Goose,
             L2Type::EtherType(ethercat::ETHERTYPE) => Protocol::Ethercat,
+            L2Type::EtherType(lldp::ETHERTYPE) => Protocol::Lldp,
+            // SNAP under Cisco's OUI stays LLC, its payload starting at the OUI.
+            L2Type::Llc {
+                dsap: 0xAA,
+                ssap: 0xAA,
+            } if cdp::is_cdp(frame.payload) => Protocol::Cdp,
             _ => return,
         };
         self.scratch.clear();
@@ -660,6 +670,8 @@ impl StreamConsumer for Registry {
         match protocol {
             Protocol::Goose => goose::frame(frame.payload, &mut out),
             Protocol::Ethercat => ethercat::frame(frame.payload, &mut out),
+            Protocol::Lldp => lldp::frame(frame.payload, &mut out),
+            Protocol::Cdp => cdp::frame(frame.payload, &mut out),
             _ => profinet_dcp::frame(&mut self.dcp, frame.payload, &mut out),
         }
         if !self.frame_ops.is_empty() {

@@ -67,9 +67,13 @@ impl Vlans {
 /// What the link layer says the payload is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum L2Type {
-    /// Ethernet II or SNAP EtherType.
+    /// Ethernet II EtherType, or the EtherType of a SNAP header whose OUI is 00-00-00 (RFC 1042)
+    /// or 00-00-F8 (IEEE 802.1H), the two OUIs whose protocol id is an EtherType.
     EtherType(u16),
-    /// 802.3 frame with an 802.2 LLC header (STP, some PROFINET and vendor protocols).
+    /// 802.3 frame with an 802.2 LLC header (STP, some PROFINET and vendor protocols). SNAP
+    /// with any other OUI (Cisco CDP/VTP/DTP/PVST+ under 00-00-0C) is `Llc { dsap: 0xAA, ssap:
+    /// 0xAA }` with the payload starting at the OUI: its protocol id is the OUI owner's own
+    /// number, not an EtherType, and must not be mistaken for one.
     Llc { dsap: u8, ssap: u8 },
     /// No link layer in the capture (raw IP, loopback).
     None,
@@ -258,8 +262,12 @@ fn decode_ethernet<'a>(
             return Ok(());
         };
         if dsap == 0xAA && ssap == 0xAA {
-            // SNAP: 3-byte control+OUI after DSAP/SSAP/control, then an EtherType.
-            if let Some(snap_type) = be16(body, 6) {
+            // SNAP (IEEE 802 §10.3): control, 3-byte OUI, 2-byte protocol id. The protocol id is
+            // an EtherType only under OUI 00-00-00 (RFC 1042) and 00-00-F8 (802.1H); under any
+            // other OUI it is that organisation's number (Cisco's 0x2000 is CDP, not an
+            // EtherType), so those frames stay LLC with the OUI at the start of the payload.
+            let ethertype_oui = matches!(body.get(3..6), Some([0, 0, 0] | [0, 0, 0xF8]));
+            if let (true, Some(snap_type)) = (ethertype_oui, be16(body, 6)) {
                 let inner = body.get(8..).unwrap_or_default();
                 return decode_ethertype(frame, snap_type, inner, base + off + 8);
             }

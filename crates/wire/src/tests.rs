@@ -161,6 +161,37 @@ fn llc_frame_is_l2() {
 }
 
 #[test]
+fn snap_with_rfc1042_oui_is_an_ethertype() {
+    // 802.3 length, LLC AA AA 03, OUI 00-00-00, protocol id 0x0800 (IPv4).
+    let mut payload = vec![0xAA, 0xAA, 0x03, 0x00, 0x00, 0x00, 0x08, 0x00];
+    payload.extend(ipv4_tcp(b""));
+    let bytes = ethernet(payload.len() as u16, &payload);
+    let frame = decode_frame(LinkType::ETHERNET, &bytes).unwrap();
+    assert_eq!(frame.l2_type, L2Type::EtherType(0x0800));
+    assert!(matches!(frame.net, Net::Ip(_)));
+}
+
+#[test]
+fn snap_with_vendor_oui_stays_llc_with_the_oui_in_the_payload() {
+    // 802.3 length, LLC AA AA 03, Cisco OUI 00-00-0C, protocol id 0x2000 (CDP), 4 CDP bytes.
+    let payload = vec![
+        0xAA, 0xAA, 0x03, 0x00, 0x00, 0x0C, 0x20, 0x00, 0x02, 0xB4, 0x12, 0x34,
+    ];
+    let bytes = ethernet(payload.len() as u16, &payload);
+    let frame = decode_frame(LinkType::ETHERNET, &bytes).unwrap();
+    assert_eq!(
+        frame.l2_type,
+        L2Type::Llc {
+            dsap: 0xAA,
+            ssap: 0xAA
+        }
+    );
+    assert!(
+        matches!(frame.net, Net::Other(b) if b == [0x00, 0x00, 0x0C, 0x20, 0x00, 0x02, 0xB4, 0x12, 0x34])
+    );
+}
+
+#[test]
 fn arp_request() {
     let mut arp = vec![0, 1, 8, 0, 6, 4, 0, 1];
     arp.extend_from_slice(&MAC_A);
