@@ -187,10 +187,27 @@ pub(crate) fn infer_role(b: &Behaviour, model: Option<&str>) -> (Role, String) {
             "sends spanning-tree BPDUs (a switch or bridge)".into(),
         );
     }
-    if lldp_network && industrial_served.is_empty() {
+    let switch_described = fact_has(
+        "lldp_system_description",
+        &[
+            "switch",
+            "scalance x",
+            "scalance xb",
+            "scalance xc",
+            "hirschmann",
+            "ruggedcom",
+            "stratix",
+            "catalyst",
+        ],
+    ) || fact_has("snmp_sys_descr", &["switch", "catalyst", "scalance x"]);
+    if (lldp_network || switch_described) && industrial_served.is_empty() {
         return (
             Role::NetworkDevice,
-            "announces router or bridge capabilities in LLDP/CDP".into(),
+            if lldp_network {
+                "announces router or bridge capabilities in LLDP/CDP".into()
+            } else {
+                "describes itself as a switch (LLDP/SNMP system description)".into()
+            },
         );
     }
 
@@ -370,12 +387,18 @@ pub(crate) fn infer_role(b: &Behaviour, model: Option<&str>) -> (Role, String) {
         );
     }
 
-    if let Some(served) = b.served.keys().find(|p| !p.is_industrial()) {
-        let all: Vec<Protocol> = b.served.keys().copied().collect();
-        let _ = served;
+    // Discovery, addressing and management protocols are spoken by every kind of device
+    // (PLCs send LLDP and DHCP, switches answer SNMP): they name no IT role on their own.
+    let it_served: Vec<Protocol> = b
+        .served
+        .keys()
+        .copied()
+        .filter(|p| !is_neutral(*p))
+        .collect();
+    if !it_served.is_empty() {
         return (
             Role::ItHost,
-            format!("serves IT protocols only ({})", names(&all)),
+            format!("serves IT protocols only ({})", names(&it_served)),
         );
     }
     let it_ports = [
@@ -384,8 +407,9 @@ pub(crate) fn infer_role(b: &Behaviour, model: Option<&str>) -> (Role, String) {
     if let Some((_, port)) = b.service_ports.iter().find(|(_, p)| it_ports.contains(p)) {
         return (Role::ItHost, format!("answers on IT service port {port}"));
     }
-    if !b.used.is_empty() {
-        let used: Vec<Protocol> = b.used.keys().copied().collect();
+    let it_used: Vec<Protocol> = b.used.keys().copied().filter(|p| !is_neutral(*p)).collect();
+    if !it_used.is_empty() {
+        let used = it_used;
         return (
             Role::ItHost,
             format!("uses IT protocols only ({})", names(&used)),
@@ -394,6 +418,20 @@ pub(crate) fn infer_role(b: &Behaviour, model: Option<&str>) -> (Role, String) {
     (
         Role::Unknown,
         "no industrial or IT protocol recognised in its traffic".into(),
+    )
+}
+
+/// Protocols every kind of device speaks: they tell nothing about its role.
+fn is_neutral(p: Protocol) -> bool {
+    matches!(
+        p,
+        Protocol::Lldp
+            | Protocol::Cdp
+            | Protocol::Dhcp
+            | Protocol::Dns
+            | Protocol::NetbiosNs
+            | Protocol::Snmp
+            | Protocol::Syslog
     )
 }
 
@@ -429,8 +467,18 @@ pub(crate) fn historian_by_clients(b: &Behaviour, client_roles: &[Role]) -> Opti
             format!("database server (tcp/{port}) used by {feeders} host(s): the plant historian"),
         ));
     }
-    // Supervisory hosts reach up to it: a level-3 site operations server, which in a plant
-    // is the historian (its office clients read trends from it).
+    // Supervisory hosts push data to it over the web protocols historians accept (HTTPS
+    // REST, web services): a level-3 site operations server, the historian (its office
+    // clients read trends from it). Windows file sharing and RPC between a SCADA server and
+    // its panels are not data collection.
+    let web = b.served.contains_key(&Protocol::Http)
+        || b.served.contains_key(&Protocol::Tls)
+        || b.service_ports
+            .iter()
+            .any(|(t, p)| *t == 6 && [80, 443, 8080, 8443].contains(p));
+    if !web {
+        return None;
+    }
     let office = client_roles.iter().filter(|r| !supervisory(r)).count();
     Some((
         Role::Historian,
@@ -633,6 +681,24 @@ mod tests {
         let (_, reason) = historian_by_clients(&web, &[Role::Hmi, Role::ItHost]).unwrap();
         assert!(reason.contains("read by 1 other"), "{reason}");
         assert!(historian_by_clients(&web, &[Role::ItHost]).is_none());
+        let mut rpc = Behaviour::default();
+        rpc.service_ports.insert((6, 1059));
+        assert!(
+            historian_by_clients(&rpc, &[Role::Hmi]).is_none(),
+            "a panel PC answering RPC to its SCADA server is no historian"
+        );
+    }
+
+    #[test]
+    fn switches_that_only_advertise_are_network_devices_not_it_hosts() {
+        let mut switch = using(Protocol::Lldp, &[OpClass::Other], 0);
+        switch.facts.insert(
+            "lldp_system_description",
+            ["Siemens, SIMATIC NET, SCALANCE X212-2, 6GK5 212-2BB00-2AA3".to_string()].into(),
+        );
+        assert_eq!(infer_role(&switch, None).0, Role::NetworkDevice);
+        let plc_sending_lldp = using(Protocol::Lldp, &[OpClass::Other], 0);
+        assert_eq!(infer_role(&plc_sending_lldp, None).0, Role::Unknown);
     }
 
     #[test]
