@@ -119,13 +119,16 @@ impl Criticality {
     }
 }
 
+/// Operation classes asked and the servers (asset indices) asked, for one protocol.
+pub(crate) type Usage = (BTreeSet<OpClass>, BTreeSet<usize>);
+
 /// What a device was seen doing, gathered from the communication map and its services.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Behaviour {
     /// Protocols served, with the operation classes asked of it.
     pub served: BTreeMap<Protocol, BTreeSet<OpClass>>,
     /// Protocols used as a client, with the classes it asked and the servers (asset index).
-    pub used: BTreeMap<Protocol, (BTreeSet<OpClass>, BTreeSet<usize>)>,
+    pub used: BTreeMap<Protocol, Usage>,
     /// Operation names it issued per class (for reasons: "S7 block download").
     pub issued_names: BTreeMap<OpClass, BTreeSet<&'static str>>,
     /// Distinct clients of any service it answered on.
@@ -307,7 +310,7 @@ pub(crate) fn infer_role(b: &Behaviour, model: Option<&str>) -> (Role, String) {
         );
     }
 
-    let industrial_used: Vec<(&Protocol, &(BTreeSet<OpClass>, BTreeSet<usize>))> =
+    let industrial_used: Vec<(&Protocol, &Usage)> =
         b.used.iter().filter(|(p, _)| p.is_industrial()).collect();
     if !industrial_used.is_empty() {
         let classes: BTreeSet<OpClass> = industrial_used
