@@ -32,7 +32,7 @@ use role::Behaviour;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
-use zonewarden_dissect::{Endpoint, Protocol, Source};
+use zonewarden_dissect::{Endpoint, OpClass, Protocol, Source};
 use zonewarden_model::{format_mac, Timestamp};
 
 /// One observation of an attribute value and where it came from.
@@ -303,12 +303,12 @@ fn build(obs: &Observations<'_>) -> Inventory {
             let used = d.behaviour.used.entry(protocol).or_default();
             used.0.extend(classes());
             used.1.insert(server);
-            for op in edge.operations.keys() {
-                d.behaviour
-                    .issued_names
-                    .entry(op.class)
-                    .or_default()
-                    .insert(op.name);
+            // Names are kept for the classes that reasons quote, a few per class.
+            for op in edge.operations.keys().filter(|op| op.class != OpClass::Read) {
+                let names = d.behaviour.issued_names.entry(op.class).or_default();
+                if names.len() < 8 {
+                    names.insert(op.name);
+                }
             }
             if protocol.is_industrial() {
                 d.industrial_peers.insert(server);
