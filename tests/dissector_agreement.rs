@@ -115,6 +115,21 @@ fn one(_: u64) -> u64 {
     1
 }
 
+/// DHCP message types (option 53); 0 is a plain BOOTP message, which has no option 53.
+fn dhcp_message_type(code: u64) -> Option<u64> {
+    (code > 0).then_some(code)
+}
+
+/// LLDP: every frame is one advertisement (or a shutdown, TTL 0).
+fn lldp_frame(_: u64) -> Option<u64> {
+    Some(1)
+}
+
+/// SMB1 commands are 0x100 | command; SMB2 codes are below 0x100.
+fn smb1_command(code: u64) -> Option<u64> {
+    (0x100..0x200).contains(&code).then(|| code - 0x100)
+}
+
 const SPECS: &[Spec] = &[
     Spec {
         protocol: "modbus",
@@ -295,6 +310,42 @@ const SPECS: &[Spec] = &[
         ours: mms_service,
         theirs: identity,
         count: Count::Responses,
+    },
+    Spec {
+        protocol: "dhcp",
+        sources_names: &["dhcp"],
+        filter: "dhcp.option.dhcp",
+        field: "dhcp.option.dhcp",
+        ours: dhcp_message_type,
+        theirs: identity,
+        count: Count::All,
+    },
+    Spec {
+        protocol: "netbios-ns",
+        sources_names: &["nbns"],
+        filter: "nbns",
+        field: "nbns.flags.opcode",
+        ours: same,
+        theirs: identity,
+        count: Count::All,
+    },
+    Spec {
+        protocol: "lldp",
+        sources_names: &["lldp"],
+        filter: "lldp",
+        field: "lldp.time_to_live",
+        ours: lldp_frame,
+        theirs: one,
+        count: Count::All,
+    },
+    Spec {
+        protocol: "smb",
+        sources_names: &["smb"],
+        filter: "smb && tcp",
+        field: "smb.cmd",
+        ours: smb1_command,
+        theirs: identity,
+        count: Count::All,
     },
 ];
 

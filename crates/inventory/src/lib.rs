@@ -304,7 +304,11 @@ fn build(obs: &Observations<'_>) -> Inventory {
             used.0.extend(classes());
             used.1.insert(server);
             // Names are kept for the classes that reasons quote, a few per class.
-            for op in edge.operations.keys().filter(|op| op.class != OpClass::Read) {
+            for op in edge
+                .operations
+                .keys()
+                .filter(|op| op.class != OpClass::Read)
+            {
                 let names = d.behaviour.issued_names.entry(op.class).or_default();
                 if names.len() < 8 {
                     names.insert(op.name);
