@@ -264,7 +264,6 @@ pub struct Registry {
     /// Layer-2 protocols: per-frame scratch and the DCP request table.
     frame_ops: Vec<(Operation, OpStats)>,
     frame_facts: Vec<(bool, &'static str, String)>,
-    frame_sources: Vec<Source>,
     frame_device_facts: Vec<(Endpoint, &'static str, String, Source)>,
     dcp: crate::protocols::profinet_dcp::DcpState,
     /// The packet being processed: (input index, packet number).
@@ -307,7 +306,6 @@ impl Registry {
             scratch: Vec::new(),
             frame_ops: Vec::new(),
             frame_facts: Vec::new(),
-            frame_sources: Vec::new(),
             frame_device_facts: Vec::new(),
             dcp: Default::default(),
             at: (0, 0),
@@ -660,7 +658,8 @@ impl StreamConsumer for Registry {
             protocol,
             ops: &mut self.frame_ops,
             facts: &mut self.frame_facts,
-            fact_sources: Some(&mut self.frame_sources),
+            // A frame's facts all come from this one frame: no per-fact sources needed.
+            fact_sources: None,
             device_facts: Some(&mut self.frame_device_facts),
             anomalies: &mut self.scratch,
             ts: frame.ts,
@@ -690,7 +689,6 @@ impl StreamConsumer for Registry {
             packet: self.at.1,
             flow: None,
         };
-        self.frame_sources.clear();
         for (_, field, value) in self.frame_facts.drain(..) {
             self.map.add_identity(
                 IdentityFact {
