@@ -214,6 +214,8 @@ struct Draft {
     level_reason: String,
     /// Peers it speaks industrial protocols with (asset indices).
     industrial_peers: BTreeSet<usize>,
+    /// Peers over any decoded protocol.
+    peers: BTreeSet<usize>,
 }
 
 fn build(obs: &Observations<'_>) -> Inventory {
@@ -265,6 +267,7 @@ fn build(obs: &Observations<'_>) -> Inventory {
             level: None,
             level_reason: String::new(),
             industrial_peers: BTreeSet::new(),
+            peers: BTreeSet::new(),
         })
         .collect();
 
@@ -294,6 +297,7 @@ fn build(obs: &Observations<'_>) -> Inventory {
                 .extend(classes());
             if client != server {
                 d.behaviour.clients.insert(client);
+                d.peers.insert(client);
             }
             if protocol.is_industrial() {
                 d.industrial_peers.insert(client);
@@ -303,6 +307,9 @@ fn build(obs: &Observations<'_>) -> Inventory {
             let used = d.behaviour.used.entry(protocol).or_default();
             used.0.extend(classes());
             used.1.insert(server);
+            if client != server {
+                d.peers.insert(server);
+            }
             // Names are kept for the classes that reasons quote, a few per class.
             for op in edge
                 .operations
@@ -467,7 +474,10 @@ fn build(obs: &Observations<'_>) -> Inventory {
     }
     let levels: Vec<Option<u8>> = drafts.iter().map(|d| d.level).collect();
     for (index, (group, draft)) in grouping.groups.iter().zip(drafts.iter_mut()).enumerate() {
-        if !matches!(draft.role, Role::NetworkDevice | Role::Unknown) {
+        if !matches!(
+            draft.role,
+            Role::NetworkDevice | Role::Unknown | Role::ItHost
+        ) {
             continue;
         }
         let peers: Vec<u8> = if draft.role == Role::NetworkDevice {
@@ -488,8 +498,12 @@ fn build(obs: &Observations<'_>) -> Inventory {
                 .filter_map(|(_, l)| *l)
                 .collect()
         } else {
-            draft
-                .industrial_peers
+            let peers = if draft.role == Role::ItHost {
+                &draft.peers
+            } else {
+                &draft.industrial_peers
+            };
+            peers
                 .iter()
                 .filter(|p| **p != index)
                 .filter_map(|p| levels.get(*p).copied().flatten())

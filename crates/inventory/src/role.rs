@@ -541,6 +541,13 @@ pub(crate) fn purdue_level(role: Role, b: &Behaviour, peer_levels: &[u8]) -> (Op
             "public address reached through a gateway: enterprise network or beyond (level 5)"
                 .into(),
         ),
+        // An IT host (a panel PC, a file server) whose every peer is at level 2 or below
+        // lives inside the control network.
+        Role::ItHost if !peer_levels.is_empty() && peer_levels.iter().all(|l| *l <= 2) => (
+            Some(2),
+            "IT host that talks only with level 0–2 devices: inside the control network (level 2)"
+                .into(),
+        ),
         Role::ItHost => (
             Some(4),
             "IT host on a private address: level 4 (business network)".into(),
@@ -725,6 +732,8 @@ mod tests {
         assert_eq!(purdue_level(Role::Hmi, &b, &[]).0, Some(2));
         assert_eq!(purdue_level(Role::Historian, &b, &[]).0, Some(3));
         assert_eq!(purdue_level(Role::ItHost, &b, &[]).0, Some(4));
+        assert_eq!(purdue_level(Role::ItHost, &b, &[2, 2]).0, Some(2));
+        assert_eq!(purdue_level(Role::ItHost, &b, &[2, 4]).0, Some(4));
         let public = Behaviour {
             public_address: true,
             ..Behaviour::default()
