@@ -83,19 +83,7 @@ fn s7_identity_becomes_the_asset_row() {
     let Some(pcaps) = common::shared_pcaps() else {
         return;
     };
-    let printout =
-        std::fs::read_to_string(pcaps.join(
-            "s7comm/gymgit_snap7_s300_everything.expected/client-output/snap7_s300_events.txt",
-        ))
-        .unwrap();
-    let value_of = |label: &str| -> String {
-        printout
-            .lines()
-            .find(|l| l.trim_start().starts_with(label))
-            .and_then(|l| l.split_once(':'))
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_else(|| panic!("{label} not in the printout"))
-    };
+    let value_of = |label: &str| common::snap7_printout_value(&pcaps, label);
     let assets = assets(&pcaps.join("s7comm/gymgit_snap7_s300_everything.pcapng"));
     let plc = assets
         .iter()

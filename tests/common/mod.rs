@@ -99,3 +99,19 @@ pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -
             .collect()
     })
 }
+
+/// A value from the Snap7 client's printout of the S7-300 capture (`Order Code`, `Serial
+/// Number`…), the reference for that PLC's identity.
+pub fn snap7_printout_value(pcaps: &Path, label: &str) -> String {
+    let printout =
+        std::fs::read_to_string(pcaps.join(
+            "s7comm/gymgit_snap7_s300_everything.expected/client-output/snap7_s300_events.txt",
+        ))
+        .expect("the Snap7 printout");
+    printout
+        .lines()
+        .find(|l| l.trim_start().starts_with(label))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_else(|| panic!("{label} not in the printout"))
+}
