@@ -19,6 +19,8 @@ mod map;
 mod ops;
 pub mod protocols;
 mod registry;
+#[cfg(test)]
+mod testing;
 
 pub use map::{
     CommunicationMap, Edge, EdgeKey, Endpoint, FlowRef, IdentityFact, OpStats, Provenance, Source,

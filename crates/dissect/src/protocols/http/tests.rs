@@ -4,19 +4,13 @@
 
 use super::parser::{head_len, host_without_port, probe, status_line, MAX_HEAD};
 use super::session::HttpSession;
-use crate::{Confidence, OpClass, OpStats, Operation, Output, Session};
+use crate::testing::{fact, Run};
+use crate::{Confidence, OpClass, OpStats};
 use proptest::prelude::*;
-use zonewarden_model::{Direction, Timestamp};
+use zonewarden_model::Direction;
 
 const C: Direction = Direction::ToServer;
 const S: Direction = Direction::ToClient;
-
-#[derive(Debug, PartialEq)]
-struct Run {
-    ops: Vec<(Operation, OpStats)>,
-    facts: Vec<(bool, &'static str, String)>,
-    anomalies: Vec<String>,
-}
 
 fn run(messages: &[(Direction, &[u8])]) -> Run {
     run_with_gaps(
@@ -29,31 +23,11 @@ fn run(messages: &[(Direction, &[u8])]) -> Run {
 
 /// `None` is a gap of 100 bytes in that direction.
 fn run_with_gaps(messages: &[(Direction, Option<&[u8]>)]) -> Run {
-    let mut session = HttpSession::default();
-    let mut r = Run {
-        ops: Vec::new(),
-        facts: Vec::new(),
-        anomalies: Vec::new(),
-    };
-    for (dir, bytes) in messages {
-        let mut out = Output::for_tests(&mut r.ops, &mut r.facts, &mut r.anomalies);
-        match bytes {
-            Some(b) => session.data(*dir, Timestamp(1), b, &mut out),
-            None => session.gap(*dir, 100, &mut out),
-        }
-    }
-    r
+    Run::of(&mut HttpSession::default(), messages, 100)
 }
 
 fn op<'a>(r: &'a Run, name: &str) -> &'a OpStats {
     &r.ops.iter().find(|(o, _)| o.name == name).unwrap().1
-}
-
-fn fact<'a>(r: &'a Run, about_client: bool, field: &str) -> Option<&'a str> {
-    r.facts
-        .iter()
-        .find(|(c, f, _)| *c == about_client && *f == field)
-        .map(|(_, _, v)| v.as_str())
 }
 
 /// A GET with a Basic authorization (user "admin", password "secret": base64

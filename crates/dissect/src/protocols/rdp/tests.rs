@@ -4,39 +4,16 @@
 
 use super::parser::probe;
 use super::session::RdpSession;
-use crate::{Confidence, OpStats, Operation, Output, Protocol, Session};
+use crate::testing::{fact, Run};
+use crate::{Confidence, Protocol};
 use proptest::prelude::*;
 use zonewarden_model::{Direction, Timestamp};
 
 const C: Direction = Direction::ToServer;
 const S: Direction = Direction::ToClient;
 
-#[derive(Debug, PartialEq)]
-struct Run {
-    ops: Vec<(Operation, OpStats)>,
-    facts: Vec<(bool, &'static str, String)>,
-    anomalies: Vec<String>,
-}
-
 fn run(messages: &[(Direction, &[u8])]) -> Run {
-    let mut session = RdpSession::default();
-    let mut r = Run {
-        ops: Vec::new(),
-        facts: Vec::new(),
-        anomalies: Vec::new(),
-    };
-    for (dir, bytes) in messages {
-        let mut out = Output::for_tests(&mut r.ops, &mut r.facts, &mut r.anomalies);
-        session.data(*dir, Timestamp(1), bytes, &mut out);
-    }
-    r
-}
-
-fn fact<'a>(r: &'a Run, about_client: bool, field: &str) -> Option<&'a str> {
-    r.facts
-        .iter()
-        .find(|(c, f, _)| *c == about_client && *f == field)
-        .map(|(_, _, v)| v.as_str())
+    Run::of_data(&mut RdpSession::default(), messages)
 }
 
 /// TPKT (version 3, reserved, length) around an X.224 TPDU whose LI covers the rest.

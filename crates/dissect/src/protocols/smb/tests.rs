@@ -4,42 +4,16 @@
 
 use super::parser::{netbios_name, probe};
 use super::session::SmbSession;
-use crate::{Confidence, OpClass, OpStats, Operation, Output, Session};
+use crate::testing::{fact, Run};
+use crate::{Confidence, OpClass, OpStats, Operation};
 use proptest::prelude::*;
-use zonewarden_model::{Direction, Timestamp};
+use zonewarden_model::Direction;
 
 const C: Direction = Direction::ToServer;
 const S: Direction = Direction::ToClient;
 
-#[derive(Debug, PartialEq)]
-struct Run {
-    ops: Vec<(Operation, OpStats)>,
-    facts: Vec<(bool, &'static str, String)>,
-    anomalies: Vec<String>,
-}
-
 fn run(messages: &[(Direction, Option<&[u8]>)]) -> Run {
-    let mut session = SmbSession::default();
-    let mut r = Run {
-        ops: Vec::new(),
-        facts: Vec::new(),
-        anomalies: Vec::new(),
-    };
-    for (dir, bytes) in messages {
-        let mut out = Output::for_tests(&mut r.ops, &mut r.facts, &mut r.anomalies);
-        match bytes {
-            Some(b) => session.data(*dir, Timestamp(1), b, &mut out),
-            None => session.gap(*dir, 1000, &mut out),
-        }
-    }
-    r
-}
-
-fn fact<'a>(r: &'a Run, about_client: bool, field: &str) -> Option<&'a str> {
-    r.facts
-        .iter()
-        .find(|(c, f, _)| *c == about_client && *f == field)
-        .map(|(_, _, v)| v.as_str())
+    Run::of(&mut SmbSession::default(), messages, 1000)
 }
 
 fn op<'a>(r: &'a Run, name: &str) -> &'a (Operation, OpStats) {

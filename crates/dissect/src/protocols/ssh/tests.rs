@@ -4,39 +4,16 @@
 use super::parser::probe;
 use super::session::SshSession;
 use super::types::os_of;
-use crate::{Confidence, OpStats, Operation, Output, Session};
+use crate::testing::{fact, Run};
+use crate::Confidence;
 use proptest::prelude::*;
-use zonewarden_model::{Direction, Timestamp};
+use zonewarden_model::Direction;
 
 const C: Direction = Direction::ToServer;
 const S: Direction = Direction::ToClient;
 
-#[derive(Debug, PartialEq)]
-struct Run {
-    ops: Vec<(Operation, OpStats)>,
-    facts: Vec<(bool, &'static str, String)>,
-    anomalies: Vec<String>,
-}
-
 fn run(messages: &[(Direction, &[u8])]) -> Run {
-    let mut session = SshSession::default();
-    let mut r = Run {
-        ops: Vec::new(),
-        facts: Vec::new(),
-        anomalies: Vec::new(),
-    };
-    for (dir, bytes) in messages {
-        let mut out = Output::for_tests(&mut r.ops, &mut r.facts, &mut r.anomalies);
-        session.data(*dir, Timestamp(1), bytes, &mut out);
-    }
-    r
-}
-
-fn fact<'a>(r: &'a Run, about_client: bool, field: &str) -> Option<&'a str> {
-    r.facts
-        .iter()
-        .find(|(c, f, _)| *c == about_client && *f == field)
-        .map(|(_, _, v)| v.as_str())
+    Run::of_data(&mut SshSession::default(), messages)
 }
 
 /// A KEXINIT packet header: packet_length 0x000001FC, padding_length 4, message 20, then

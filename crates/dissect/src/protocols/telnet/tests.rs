@@ -3,42 +3,16 @@
 
 use super::parser::probe;
 use super::session::TelnetSession;
-use crate::{Confidence, OpStats, Operation, Output, Session};
+use crate::testing::{fact, Run};
+use crate::Confidence;
 use proptest::prelude::*;
-use zonewarden_model::{Direction, Timestamp};
+use zonewarden_model::Direction;
 
 const C: Direction = Direction::ToServer;
 const S: Direction = Direction::ToClient;
 
-#[derive(Debug, PartialEq)]
-struct Run {
-    ops: Vec<(Operation, OpStats)>,
-    facts: Vec<(bool, &'static str, String)>,
-    anomalies: Vec<String>,
-}
-
 fn run(messages: &[(Direction, Option<&[u8]>)]) -> Run {
-    let mut session = TelnetSession::default();
-    let mut r = Run {
-        ops: Vec::new(),
-        facts: Vec::new(),
-        anomalies: Vec::new(),
-    };
-    for (dir, bytes) in messages {
-        let mut out = Output::for_tests(&mut r.ops, &mut r.facts, &mut r.anomalies);
-        match bytes {
-            Some(b) => session.data(*dir, Timestamp(1), b, &mut out),
-            None => session.gap(*dir, 10, &mut out),
-        }
-    }
-    r
-}
-
-fn fact<'a>(r: &'a Run, about_client: bool, field: &str) -> Option<&'a str> {
-    r.facts
-        .iter()
-        .find(|(c, f, _)| *c == about_client && *f == field)
-        .map(|(_, _, v)| v.as_str())
+    Run::of(&mut TelnetSession::default(), messages, 10)
 }
 
 /// Server: IAC DO TERMINAL-TYPE (24), IAC WILL ECHO (1), IAC SB TERMINAL-TYPE SEND IAC SE,

@@ -5,9 +5,10 @@
 use super::cert::{facts, rfc3339};
 use super::parser::probe;
 use super::session::TlsSession;
-use crate::{Confidence, OpStats, Operation, Output, Session};
+use crate::testing::{fact, Run};
+use crate::{Confidence, OpStats};
 use proptest::prelude::*;
-use zonewarden_model::{Direction, Timestamp};
+use zonewarden_model::Direction;
 
 const C: Direction = Direction::ToServer;
 const S: Direction = Direction::ToClient;
@@ -17,35 +18,8 @@ const LEAF: &[u8] = include_bytes!("testdata/leaf.der");
 /// Self-signed EC P-256 CA.
 const CA: &[u8] = include_bytes!("testdata/ca.der");
 
-#[derive(Debug, PartialEq)]
-struct Run {
-    ops: Vec<(Operation, OpStats)>,
-    facts: Vec<(bool, &'static str, String)>,
-    anomalies: Vec<String>,
-}
-
 fn run(messages: &[(Direction, Option<&[u8]>)]) -> Run {
-    let mut session = TlsSession::default();
-    let mut r = Run {
-        ops: Vec::new(),
-        facts: Vec::new(),
-        anomalies: Vec::new(),
-    };
-    for (dir, bytes) in messages {
-        let mut out = Output::for_tests(&mut r.ops, &mut r.facts, &mut r.anomalies);
-        match bytes {
-            Some(b) => session.data(*dir, Timestamp(1), b, &mut out),
-            None => session.gap(*dir, 100, &mut out),
-        }
-    }
-    r
-}
-
-fn fact<'a>(r: &'a Run, about_client: bool, field: &str) -> Option<&'a str> {
-    r.facts
-        .iter()
-        .find(|(c, f, _)| *c == about_client && *f == field)
-        .map(|(_, _, v)| v.as_str())
+    Run::of(&mut TlsSession::default(), messages, 100)
 }
 
 fn op<'a>(r: &'a Run, name: &str) -> &'a OpStats {
