@@ -3,6 +3,7 @@
 //! processed and reported) or the output could not be written; 2 usage error.
 
 mod bench;
+mod zones;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -45,6 +46,15 @@ enum Command {
     Diff(DiffArgs),
     /// Measure throughput and peak memory on a capture, against tshark when it is installed.
     Bench(bench::BenchArgs),
+    /// Create a plant folder: a commented example zones.toml, ready for git.
+    Init {
+        /// The folder (default: the current one).
+        dir: Option<PathBuf>,
+    },
+    /// IEC 62443 zones and conduits: suggest a model, check traffic against it, generate
+    /// firewall rules, simulate them, draw the model.
+    #[command(subcommand)]
+    Zones(zones::ZonesCommand),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -140,6 +150,8 @@ fn main() -> ExitCode {
         Command::Generate(args) => generate_command(&args).map(|()| ExitCode::SUCCESS),
         Command::Demo { out } => demo_command(out),
         Command::Diff(args) => diff_command(&args),
+        Command::Init { dir } => zones::init(&dir.unwrap_or_else(|| PathBuf::from("."))),
+        Command::Zones(command) => zones::run(&command),
         Command::Bench(args) => bench::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
@@ -499,7 +511,51 @@ fn demo_command(out: Option<PathBuf>) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     write_text(&report, &map, &inventory, &mut out, 10).context("writing the report")?;
+    // Zones and conduits: a model drafted from the traffic, then a stricter one checked.
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let conversations = zonewarden_policy::conversations(&report.flows, &map);
+    let observed = zones::Observed {
+        report,
+        inventory,
+        conversations,
+    };
+    let suggested_path = dir.join("zones-suggested.toml");
+    let suggested = zonewarden_policy::suggest::suggest(
+        &observed.inventory,
+        &observed.conversations,
+        &["plant.pcap".to_string()],
+    );
+    std::fs::write(&suggested_path, &suggested)
+        .with_context(|| format!("writing {}", suggested_path.display()))?;
+    let model_path = dir.join(zones::DEFAULT_MODEL);
+    std::fs::write(&model_path, zonewarden_policy::EXAMPLE_ZONES)
+        .with_context(|| format!("writing {}", model_path.display()))?;
+    let suggested_model = zonewarden_policy::parse(&suggested_path.display().to_string(), &suggested)
+        .map_err(|e| anyhow::anyhow!("the suggested model does not parse: {e}"))?;
+    let suggested_check = zones::check(&suggested_model, &observed);
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Zones: a model drafted from this traffic (`zonewarden zones suggest`) is in {}: {} zones, {} conduits; checked against the same traffic: {}.",
+        suggested_path.display(),
+        suggested_model.zones.len(),
+        suggested_model.conduits.len(),
+        if suggested_check.clean { "clean".to_string() } else { format!("{} violation(s)", suggested_check.violations.len()) }
+    )?;
+    let model = zonewarden_policy::parse(&model_path.display().to_string(), zonewarden_policy::EXAMPLE_ZONES)
+        .map_err(|e| anyhow::anyhow!("the example model does not parse: {e}"))?;
+    writeln!(
+        out,
+        "A stricter model, {} (operator stations may only read; the office may not reach the historian), checked with `zonewarden zones check --model {} {}`:",
+        model_path.display(),
+        model_path.display(),
+        path.display()
+    )?;
+    writeln!(out)?;
+    let strict = zones::check(&model, &observed);
+    zones::write_check_text(&model, &strict, &mut out)?;
     out.flush()?;
+    let report = observed.report;
     Ok(exit_code(&report))
 }
 

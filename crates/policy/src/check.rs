@@ -201,6 +201,8 @@ impl Collector {
 
 /// What one end of a conversation is.
 struct Side<'a> {
+    /// The address this end used: network selectors match it, not the device's others.
+    ip: std::net::IpAddr,
     view: std::borrow::Cow<'a, AssetView>,
     zone: Membership,
 }
@@ -208,6 +210,7 @@ struct Side<'a> {
 fn side<'a>(model: &Model, resolution: &'a Resolution, ip: std::net::IpAddr) -> Side<'a> {
     match resolution.lookup(ip) {
         Some((view, zone)) => Side {
+            ip,
             view: std::borrow::Cow::Borrowed(view),
             zone: zone.clone(),
         },
@@ -215,6 +218,7 @@ fn side<'a>(model: &Model, resolution: &'a Resolution, ip: std::net::IpAddr) -> 
             let view = AssetView::from_ip(ip);
             let zone = crate::resolve::membership_of(model, &view);
             Side {
+                ip,
                 view: std::borrow::Cow::Owned(view),
                 zone,
             }
@@ -249,7 +253,11 @@ fn selectors_match(
     side: &Side<'_>,
     model: &Model,
 ) -> bool {
-    list.is_empty() || list.iter().any(|s| selector_matches(s, &side.view, &side.zone, model))
+    list.is_empty()
+        || list.iter().any(|s| match s {
+            crate::selector::Selector::Net(net) => net.contains(&side.ip),
+            _ => selector_matches(s, &side.view, &side.zone, model),
+        })
 }
 
 /// Rules whose traffic and endpoints cover the conversation.

@@ -10,12 +10,17 @@
 //! It never looks at packets: its inputs are the inventory, finished flows and the
 //! communication map, so checking costs nothing per packet and grows with conversations.
 
+pub mod acl;
 pub mod check;
+pub mod diagram;
 pub mod model;
 pub mod observe;
 pub mod protocols;
 pub mod resolve;
+pub mod sarif;
 pub mod selector;
+pub mod simulate;
+pub mod suggest;
 
 pub use check::{check, CheckReport, Kind, Severity, Violation};
 pub use model::{parse, Model, ModelError, ModelErrors};

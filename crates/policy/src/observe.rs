@@ -132,6 +132,8 @@ pub fn conversations(flows: &[Flow], map: &CommunicationMap) -> Vec<Conversation
                     c.operations = edge
                         .operations
                         .iter()
+                        // Responses to requests already counted carry a count of 0.
+                        .filter(|(_, stats)| stats.count > 0)
                         .map(|(op, stats)| OpUse {
                             name: op.name,
                             code: op.code,

@@ -1,0 +1,265 @@
+//! `zonewarden init` and `zonewarden zones …`: the plant folder and the zones-and-conduits
+//! commands. Exit codes: 0 clean, 1 some capture unreadable, 2 usage or model errors,
+//! 3 violations found (`check`) or flows blocked (`simulate`), for CI gates.
+
+use anyhow::{Context, Result};
+use clap::{Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use zonewarden_capture::expand_inputs;
+use zonewarden_dissect::CommunicationMap;
+use zonewarden_engine::{ScanOptions, ScanReport};
+use zonewarden_inventory::Inventory;
+use zonewarden_policy::{check::CheckReport, Conversation, Model, Resolution};
+
+/// The model file commands use when `--model` is not given: the plant folder's.
+pub const DEFAULT_MODEL: &str = "zones.toml";
+
+#[derive(Subcommand, Debug)]
+pub enum ZonesCommand {
+    /// Draft a zones.toml from observed traffic (printed on stdout).
+    Suggest {
+        #[arg(required = true, value_name = "CAPTURE")]
+        captures: Vec<PathBuf>,
+    },
+    /// Check observed traffic against the model; exit code 3 when violations are found.
+    Check {
+        #[arg(long, default_value = DEFAULT_MODEL)]
+        model: PathBuf,
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+        #[arg(required = true, value_name = "CAPTURE")]
+        captures: Vec<PathBuf>,
+    },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    /// SARIF 2.1.0, locations pointing into the model file.
+    Sarif,
+}
+
+/// The model, or its errors printed to stderr (exit code 2).
+pub fn load_model(path: &Path) -> Result<Model, ExitCode> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("zonewarden: {}: {e}", path.display());
+            if path == Path::new(DEFAULT_MODEL) {
+                eprintln!("zonewarden: run `zonewarden init` to create a plant folder, or pass --model FILE");
+            }
+            return Err(ExitCode::from(2));
+        }
+    };
+    zonewarden_policy::parse(&path.display().to_string(), &text).map_err(|errors| {
+        for e in &errors.0 {
+            eprintln!("{e}");
+        }
+        eprintln!(
+            "zonewarden: {} problem(s) in {}",
+            errors.0.len(),
+            path.display()
+        );
+        ExitCode::from(2)
+    })
+}
+
+/// What every zones command needs from the captures.
+pub struct Observed {
+    pub report: ScanReport,
+    pub inventory: Inventory,
+    pub conversations: Vec<Conversation>,
+}
+
+pub fn observe(captures: &[PathBuf]) -> Observed {
+    let inputs = expand_inputs(captures);
+    let options = ScanOptions {
+        keep_flows: true,
+        ..ScanOptions::default()
+    };
+    let (report, map, inventory): (ScanReport, CommunicationMap, Inventory) =
+        crate::dissect(&inputs, &options, &mut zonewarden_engine::Silent);
+    let conversations = zonewarden_policy::conversations(&report.flows, &map);
+    Observed {
+        report,
+        inventory,
+        conversations,
+    }
+}
+
+pub fn run(command: &ZonesCommand) -> Result<ExitCode> {
+    match command {
+        ZonesCommand::Suggest { captures } => {
+            let observed = observe(captures);
+            let sources: Vec<String> = observed
+                .report
+                .inputs
+                .iter()
+                .map(|i| file_name(&i.path))
+                .collect();
+            let text = zonewarden_policy::suggest::suggest(
+                &observed.inventory,
+                &observed.conversations,
+                &sources,
+            );
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+            Ok(capture_status(&observed.report))
+        }
+        ZonesCommand::Check {
+            model,
+            format,
+            captures,
+        } => {
+            let model = match load_model(model) {
+                Ok(m) => m,
+                Err(code) => return Ok(code),
+            };
+            let observed = observe(captures);
+            let report = check(&model, &observed);
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            match format {
+                CheckFormat::Json => {
+                    serde_json::to_writer_pretty(&mut out, &report)?;
+                    writeln!(out)?;
+                }
+                CheckFormat::Sarif => {
+                    let sarif = zonewarden_policy::sarif::to_sarif(&report, &model.path);
+                    serde_json::to_writer_pretty(&mut out, &sarif)?;
+                    writeln!(out)?;
+                }
+                CheckFormat::Text => write_check_text(&model, &report, &mut out)?,
+            }
+            out.flush().context("writing output")?;
+            Ok(if report.clean {
+                capture_status(&observed.report)
+            } else {
+                ExitCode::from(3)
+            })
+        }
+    }
+}
+
+pub fn check(model: &Model, observed: &Observed) -> CheckReport {
+    let resolution = Resolution::new(model, &observed.inventory);
+    zonewarden_policy::check(model, &resolution, &observed.conversations)
+}
+
+fn file_name(path: &str) -> String {
+    Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// 1 when a capture could not be read completely (the messages were printed), else 0.
+fn capture_status(report: &ScanReport) -> ExitCode {
+    crate::exit_code(report)
+}
+
+pub fn write_check_text(
+    model: &Model,
+    report: &CheckReport,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Model {}: {} zones, {} conduits. {} devices ({} in no zone), {} conversations checked ({} broadcast/multicast stay on their segment).",
+        model.path,
+        model.zones.len(),
+        model.conduits.len(),
+        report.assets,
+        report.unassigned,
+        report.conversations - report.local_only,
+        report.local_only
+    )?;
+    let zones: Vec<String> = report
+        .zones
+        .iter()
+        .map(|z| format!("{} {}", z.id, z.assets))
+        .collect();
+    writeln!(out, "Devices per zone: {}", zones.join(", "))?;
+    writeln!(out)?;
+    if report.clean {
+        writeln!(out, "Clean: the traffic keeps to the model.")?;
+        return Ok(());
+    }
+    for v in &report.violations {
+        let when = match (v.first_ts, v.last_ts) {
+            (Some(a), Some(b)) if a != b => format!(" [{a} … {b}]"),
+            (Some(a), _) => format!(" [{a}]"),
+            _ => String::new(),
+        };
+        let amount = if v.operation.is_some() {
+            format!("{} message(s)", v.count)
+        } else if v.asset.is_some() {
+            format!("{} flow(s)", v.flows)
+        } else {
+            format!("{} flow(s), {} packet(s)", v.flows, v.packets)
+        };
+        writeln!(
+            out,
+            "{}:{}: {} {} {}: {} — {}{}",
+            model.path,
+            v.line,
+            match v.severity {
+                zonewarden_policy::Severity::Error => "error",
+                zonewarden_policy::Severity::Warning => "warning",
+            },
+            v.rule_id,
+            v.kind.name(),
+            v.message,
+            amount,
+            when
+        )?;
+    }
+    writeln!(out)?;
+    let kinds: Vec<String> = report
+        .by_kind
+        .iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
+    writeln!(
+        out,
+        "{} violation(s): {}",
+        report.violations.len(),
+        kinds.join(", ")
+    )?;
+    Ok(())
+}
+
+/// `zonewarden init [DIR]`: a plant folder with the commented example model.
+pub fn init(dir: &Path) -> Result<ExitCode> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let model = dir.join(DEFAULT_MODEL);
+    if model.exists() {
+        eprintln!(
+            "zonewarden: {} exists; leaving it as it is",
+            model.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    std::fs::write(&model, zonewarden_policy::EXAMPLE_ZONES)
+        .with_context(|| format!("writing {}", model.display()))?;
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        std::fs::write(
+            &ignore,
+            "# Captures are evidence, not source: keep them out of git.\n*.pcap\n*.pcapng\n*.pcap.gz\n*.pcap.zst\n",
+        )
+        .with_context(|| format!("writing {}", ignore.display()))?;
+    }
+    println!("Created the plant folder {}:", dir.display());
+    println!(
+        "  {}  zones and conduits (an example: edit it, or replace it with `zonewarden zones suggest CAPTURE > zones.toml`)",
+        model.display()
+    );
+    println!("  {}", ignore.display());
+    println!("Then, in that folder: `zonewarden zones check CAPTURE...` (exit code 3 when traffic breaks the model).");
+    Ok(ExitCode::SUCCESS)
+}
