@@ -530,8 +530,9 @@ fn demo_command(out: Option<PathBuf>) -> Result<ExitCode> {
     let model_path = dir.join(zones::DEFAULT_MODEL);
     std::fs::write(&model_path, zonewarden_policy::EXAMPLE_ZONES)
         .with_context(|| format!("writing {}", model_path.display()))?;
-    let suggested_model = zonewarden_policy::parse(&suggested_path.display().to_string(), &suggested)
-        .map_err(|e| anyhow::anyhow!("the suggested model does not parse: {e}"))?;
+    let suggested_model =
+        zonewarden_policy::parse(&suggested_path.display().to_string(), &suggested)
+            .map_err(|e| anyhow::anyhow!("the suggested model does not parse: {e}"))?;
     let suggested_check = zones::check(&suggested_model, &observed);
     writeln!(out)?;
     writeln!(
@@ -542,8 +543,11 @@ fn demo_command(out: Option<PathBuf>) -> Result<ExitCode> {
         suggested_model.conduits.len(),
         if suggested_check.clean { "clean".to_string() } else { format!("{} violation(s)", suggested_check.violations.len()) }
     )?;
-    let model = zonewarden_policy::parse(&model_path.display().to_string(), zonewarden_policy::EXAMPLE_ZONES)
-        .map_err(|e| anyhow::anyhow!("the example model does not parse: {e}"))?;
+    let model = zonewarden_policy::parse(
+        &model_path.display().to_string(),
+        zonewarden_policy::EXAMPLE_ZONES,
+    )
+    .map_err(|e| anyhow::anyhow!("the example model does not parse: {e}"))?;
     writeln!(
         out,
         "A stricter model, {} (operator stations may only read; the office may not reach the historian), checked with `zonewarden zones check --model {} {}`:",

@@ -11,7 +11,7 @@ use zonewarden_capture::expand_inputs;
 use zonewarden_dissect::CommunicationMap;
 use zonewarden_engine::{ScanOptions, ScanReport};
 use zonewarden_inventory::Inventory;
-use zonewarden_policy::{check::CheckReport, Conversation, Model, Resolution};
+use zonewarden_policy::{acl, check::CheckReport, Conversation, Model, Resolution};
 
 /// The model file commands use when `--model` is not given: the plant folder's.
 pub const DEFAULT_MODEL: &str = "zones.toml";
@@ -32,6 +32,66 @@ pub enum ZonesCommand {
         #[arg(required = true, value_name = "CAPTURE")]
         captures: Vec<PathBuf>,
     },
+    /// Default-deny firewall rules implementing the conduits (printed on stdout).
+    Acl {
+        #[arg(long, default_value = DEFAULT_MODEL)]
+        model: PathBuf,
+        #[arg(long, value_enum)]
+        target: AclTarget,
+        /// Captures whose inventory names the addresses of role:, tag:, host:, mac: and
+        /// zone members that are not CIDRs (optional).
+        #[arg(value_name = "CAPTURE")]
+        captures: Vec<PathBuf>,
+    },
+    /// Evaluate the generated rule set against observed flows: what enforcement would block.
+    /// Exit code 3 when something would be blocked.
+    Simulate {
+        #[arg(long, default_value = DEFAULT_MODEL)]
+        model: PathBuf,
+        /// The rule set evaluated (the generated nftables rules, parsed back).
+        #[arg(long, value_enum, default_value_t = SimulateTarget::Nftables)]
+        target: SimulateTarget,
+        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+        format: TextOrJson,
+        #[arg(required = true, value_name = "CAPTURE")]
+        captures: Vec<PathBuf>,
+    },
+    /// Draw the model: zones with SL-T, conduits with their protocols, violations in red
+    /// when captures are given.
+    Diagram {
+        #[arg(long, default_value = DEFAULT_MODEL)]
+        model: PathBuf,
+        #[arg(long, value_enum, default_value_t = DiagramFormat::Svg)]
+        format: DiagramFormat,
+        #[arg(value_name = "CAPTURE")]
+        captures: Vec<PathBuf>,
+    },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AclTarget {
+    Nftables,
+    Iptables,
+    CiscoIos,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SimulateTarget {
+    Nftables,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiagramFormat {
+    /// Graphviz DOT (render with `dot -Tpng`).
+    Dot,
+    /// A self-contained SVG (no Graphviz needed).
+    Svg,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -143,7 +203,97 @@ pub fn run(command: &ZonesCommand) -> Result<ExitCode> {
                 ExitCode::from(3)
             })
         }
+        ZonesCommand::Acl {
+            model,
+            target,
+            captures,
+        } => acl_command(model, *target, captures),
+        ZonesCommand::Simulate {
+            model,
+            target: SimulateTarget::Nftables,
+            format,
+            captures,
+        } => simulate_command(model, *format, captures),
+        ZonesCommand::Diagram {
+            model,
+            format,
+            captures,
+        } => diagram_command(model, *format, captures),
     }
+}
+
+fn acl_command(model: &Path, target: AclTarget, captures: &[PathBuf]) -> Result<ExitCode> {
+    let model = match load_model(model) {
+        Ok(m) => m,
+        Err(code) => return Ok(code),
+    };
+    let observed = (!captures.is_empty()).then(|| observe(captures));
+    let resolution = observed
+        .as_ref()
+        .map(|o| Resolution::new(&model, &o.inventory));
+    let set = acl::build(&model, resolution.as_ref());
+    let target = match target {
+        AclTarget::Nftables => acl::Target::Nftables,
+        AclTarget::Iptables => acl::Target::Iptables,
+        AclTarget::CiscoIos => acl::Target::CiscoIos,
+    };
+    let text = acl::render(&set, target, &model);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(observed.map_or(ExitCode::SUCCESS, |o| capture_status(&o.report)))
+}
+
+fn simulate_command(model: &Path, format: TextOrJson, captures: &[PathBuf]) -> Result<ExitCode> {
+    let model = match load_model(model) {
+        Ok(m) => m,
+        Err(code) => return Ok(code),
+    };
+    let observed = observe(captures);
+    let resolution = Resolution::new(&model, &observed.inventory);
+    let set = acl::build(&model, Some(&resolution));
+    let nft = acl::render(&set, acl::Target::Nftables, &model);
+    let report = zonewarden_policy::simulate::simulate(
+        &model,
+        &resolution,
+        &nft,
+        &observed.conversations,
+    )
+    .map_err(|e| anyhow::anyhow!("the generated nftables rules could not be read back: {e}"))?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match format {
+        TextOrJson::Json => {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+        TextOrJson::Text => zonewarden_policy::simulate::write_text(&report, &mut out)?,
+    }
+    out.flush()?;
+    Ok(if report.clean() {
+        capture_status(&observed.report)
+    } else {
+        ExitCode::from(3)
+    })
+}
+
+fn diagram_command(model: &Path, format: DiagramFormat, captures: &[PathBuf]) -> Result<ExitCode> {
+    let model = match load_model(model) {
+        Ok(m) => m,
+        Err(code) => return Ok(code),
+    };
+    let observed = (!captures.is_empty()).then(|| observe(captures));
+    let report = observed.as_ref().map(|o| check(&model, o));
+    let text = match format {
+        DiagramFormat::Dot => zonewarden_policy::diagram::dot(&model, report.as_ref()),
+        DiagramFormat::Svg => zonewarden_policy::diagram::svg(&model, report.as_ref()),
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(observed.map_or(ExitCode::SUCCESS, |o| capture_status(&o.report)))
 }
 
 pub fn check(model: &Model, observed: &Observed) -> CheckReport {

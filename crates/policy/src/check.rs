@@ -170,12 +170,33 @@ type Key = (
     Option<&'static str>,
 );
 
+/// How much traffic shows a violation.
+struct Seen {
+    flows: u64,
+    packets: u64,
+    count: u64,
+    first: Option<Timestamp>,
+    last: Option<Timestamp>,
+}
+
+impl Seen {
+    fn conversation(c: &Conversation) -> Seen {
+        Seen {
+            flows: c.flows,
+            packets: c.packets,
+            count: c.flows,
+            first: Some(c.first_ts),
+            last: Some(c.last_ts),
+        }
+    }
+}
+
 struct Collector {
     found: HashMap<Key, Violation>,
 }
 
 impl Collector {
-    fn add(&mut self, key: Key, make: impl FnOnce() -> Violation, flows: u64, packets: u64, count: u64, first: Option<Timestamp>, last: Option<Timestamp>) {
+    fn add(&mut self, key: Key, make: impl FnOnce() -> Violation, seen: Seen) {
         let v = self.found.entry(key).or_insert_with(|| {
             let mut v = make();
             v.flows = 0;
@@ -185,14 +206,14 @@ impl Collector {
             v.last_ts = None;
             v
         });
-        v.flows += flows;
-        v.packets += packets;
-        v.count += count;
-        v.first_ts = match (v.first_ts, first) {
+        v.flows += seen.flows;
+        v.packets += seen.packets;
+        v.count += seen.count;
+        v.first_ts = match (v.first_ts, seen.first) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        v.last_ts = match (v.last_ts, last) {
+        v.last_ts = match (v.last_ts, seen.last) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
@@ -245,14 +266,14 @@ pub fn rule_covers_traffic(rule: &Rule, c: &Conversation) -> bool {
         },
     };
     protocol_ok
-        && (rule.ports.is_empty() || rule.ports.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c.port)))
+        && (rule.ports.is_empty()
+            || rule
+                .ports
+                .iter()
+                .any(|(lo, hi)| (*lo..=*hi).contains(&c.port)))
 }
 
-fn selectors_match(
-    list: &[crate::selector::Selector],
-    side: &Side<'_>,
-    model: &Model,
-) -> bool {
+fn selectors_match(list: &[crate::selector::Selector], side: &Side<'_>, model: &Model) -> bool {
     list.is_empty()
         || list.iter().any(|s| match s {
             crate::selector::Selector::Net(net) => net.contains(&side.ip),
@@ -279,8 +300,14 @@ fn matching_rules<'m>(
 }
 
 /// Checks every conversation; `resolution` holds the scan's devices and their zones.
-pub fn check(model: &Model, resolution: &Resolution, conversations: &[Conversation]) -> CheckReport {
-    let mut out = Collector { found: HashMap::new() };
+pub fn check(
+    model: &Model,
+    resolution: &Resolution,
+    conversations: &[Conversation],
+) -> CheckReport {
+    let mut out = Collector {
+        found: HashMap::new(),
+    };
     // Conduits by the pair of zones they join (lower index first).
     let mut conduits: HashMap<(usize, usize), Vec<&Conduit>> = HashMap::new();
     for c in &model.conduits {
@@ -324,14 +351,23 @@ pub fn check(model: &Model, resolution: &Resolution, conversations: &[Conversati
             last_ts: None,
         };
         let key = |kind: Kind, line: usize, op: Option<&'static str>| -> Key {
-            (kind, line, None, Some(c.client), Some(c.server), c.transport, c.port, op)
+            (
+                kind,
+                line,
+                None,
+                Some(c.client),
+                Some(c.server),
+                c.transport,
+                c.port,
+                op,
+            )
         };
         let what = || match c.protocol {
             Some(p) => format!("{} ({})", c.describe(), p.as_str()),
             None => c.describe(),
         };
         if zc == zs {
-            let zone = &model.zones[zc];
+            let Some(zone) = model.zone(zc) else { continue };
             if zone.rules.is_empty() {
                 continue;
             }
@@ -347,11 +383,7 @@ pub fn check(model: &Model, resolution: &Resolution, conversations: &[Conversati
                         ),
                         ..base(Kind::IntraZoneNotAllowed, zone.line, None)
                     },
-                    c.flows,
-                    c.packets,
-                    c.flows,
-                    Some(c.first_ts),
-                    Some(c.last_ts),
+                    Seen::conversation(c),
                 );
             } else {
                 operations(&mut out, c, &rules, zone.line, None, &base, &key);
@@ -359,7 +391,7 @@ pub fn check(model: &Model, resolution: &Resolution, conversations: &[Conversati
             continue;
         }
         let Some(candidates) = conduits.get(&(zc.min(zs), zc.max(zs))) else {
-            let line = model.zones[zc].line;
+            let line = model.zone(zc).map_or(1, |z| z.line);
             out.add(
                 key(Kind::NoConduit, line, None),
                 || Violation {
@@ -371,11 +403,7 @@ pub fn check(model: &Model, resolution: &Resolution, conversations: &[Conversati
                     ),
                     ..base(Kind::NoConduit, line, None)
                 },
-                c.flows,
-                c.packets,
-                c.flows,
-                Some(c.first_ts),
-                Some(c.last_ts),
+                Seen::conversation(c),
             );
             continue;
         };
@@ -384,7 +412,9 @@ pub fn check(model: &Model, resolution: &Resolution, conversations: &[Conversati
             .filter(|k| k.direction == ConduitDirection::Bidirectional || k.zones[0] == zc)
             .collect();
         let Some(first) = directed.first() else {
-            let conduit = candidates[0];
+            let Some(conduit) = candidates.first() else {
+                continue;
+            };
             out.add(
                 key(Kind::WrongDirection, conduit.line, None),
                 || Violation {
@@ -398,11 +428,7 @@ pub fn check(model: &Model, resolution: &Resolution, conversations: &[Conversati
                     ),
                     ..base(Kind::WrongDirection, conduit.line, Some(&conduit.id))
                 },
-                c.flows,
-                c.packets,
-                c.flows,
-                Some(c.first_ts),
-                Some(c.last_ts),
+                Seen::conversation(c),
             );
             continue;
         };
@@ -426,29 +452,42 @@ pub fn check(model: &Model, resolution: &Resolution, conversations: &[Conversati
                     ),
                     ..base(Kind::NotAllowed, conduit.line, Some(&conduit.id))
                 },
-                c.flows,
-                c.packets,
-                c.flows,
-                Some(c.first_ts),
-                Some(c.last_ts),
+                Seen::conversation(c),
             );
             continue;
         };
-        operations(&mut out, c, &rules, conduit.line, Some(&conduit.id), &base, &key);
+        operations(
+            &mut out,
+            c,
+            &rules,
+            conduit.line,
+            Some(&conduit.id),
+            &base,
+            &key,
+        );
         protection(&mut out, c, conduit, &base, &key, &what);
     }
     unassigned(model, resolution, conversations, &mut out);
     let mut violations: Vec<Violation> = out.found.into_values().collect();
     violations.sort_by(|a, b| {
-        (a.line, a.kind, &a.asset, &a.client, &a.server, a.port, a.operation).cmp(&(
-            b.line,
-            b.kind,
-            &b.asset,
-            &b.client,
-            &b.server,
-            b.port,
-            b.operation,
-        ))
+        (
+            a.line,
+            a.kind,
+            &a.asset,
+            &a.client,
+            &a.server,
+            a.port,
+            a.operation,
+        )
+            .cmp(&(
+                b.line,
+                b.kind,
+                &b.asset,
+                &b.client,
+                &b.server,
+                b.port,
+                b.operation,
+            ))
     });
     let mut by_kind = BTreeMap::new();
     for v in &violations {
@@ -491,7 +530,10 @@ fn operations(
     key: &dyn Fn(Kind, usize, Option<&'static str>) -> Key,
 ) {
     for op in &c.operations {
-        if rules.iter().any(|r| r.allows_operation(op.class, op.name, op.code)) {
+        if rules
+            .iter()
+            .any(|r| r.allows_operation(op.class, op.name, op.code))
+        {
             continue;
         }
         let allowed: Vec<String> = rules
@@ -528,11 +570,13 @@ fn operations(
                 operation_class: Some(op.class.as_str()),
                 ..base(Kind::OperationNotAllowed, line, conduit)
             },
-            0,
-            0,
-            op.count,
-            op.first_ts,
-            op.last_ts,
+            Seen {
+                flows: 0,
+                packets: 0,
+                count: op.count,
+                first: op.first_ts,
+                last: op.last_ts,
+            },
         );
     }
 }
@@ -557,7 +601,10 @@ fn protection(
         (
             integrity,
             Kind::CleartextIntegrity,
-            format!("SL-T FR3 {} asks for cryptographic integrity (SR 3.1 RE 1)", conduit.sl_t.fr(3)),
+            format!(
+                "SL-T FR3 {} asks for cryptographic integrity (SR 3.1 RE 1)",
+                conduit.sl_t.fr(3)
+            ),
         ),
         (
             confidentiality,
@@ -565,7 +612,11 @@ fn protection(
             format!(
                 "SL-T FR4 {}{} asks for confidentiality in transit (SR 4.1 RE {})",
                 conduit.sl_t.fr(4),
-                if conduit.untrusted_network { " over an untrusted network" } else { "" },
+                if conduit.untrusted_network {
+                    " over an untrusted network"
+                } else {
+                    ""
+                },
                 if conduit.sl_t.fr(4) >= 4 { 2 } else { 1 }
             ),
         ),
@@ -585,11 +636,7 @@ fn protection(
                 severity: Severity::Warning,
                 ..base(kind, conduit.line, Some(&conduit.id))
             },
-            c.flows,
-            c.packets,
-            c.flows,
-            Some(c.first_ts),
-            Some(c.last_ts),
+            Seen::conversation(c),
         );
     }
 }
@@ -636,7 +683,11 @@ fn unassigned(
                     "{} [{}] matches the members of zones {}",
                     asset.label(),
                     asset.id,
-                    zones.iter().map(|&z| model.zone_id(z)).collect::<Vec<_>>().join(" and ")
+                    zones
+                        .iter()
+                        .map(|&z| model.zone_id(z))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
                 ),
             ),
         };
@@ -652,7 +703,10 @@ fn unassigned(
             },
         );
         let line = match membership {
-            Membership::Ambiguous(zones) => zones.first().and_then(|&z| model.zone(z)).map_or(1, |z| z.line),
+            Membership::Ambiguous(zones) => zones
+                .first()
+                .and_then(|&z| model.zone(z))
+                .map_or(1, |z| z.line),
             _ => 1,
         };
         out.add(
@@ -680,11 +734,13 @@ fn unassigned(
                 first_ts: None,
                 last_ts: None,
             },
-            stats.0,
-            stats.1,
-            1,
-            stats.2,
-            stats.3,
+            Seen {
+                flows: stats.0,
+                packets: stats.1,
+                count: 1,
+                first: stats.2,
+                last: stats.3,
+            },
         );
     }
 }

@@ -753,7 +753,9 @@ fn place_label(path: &[Seg], w: f64, h: f64, taken: &[Rect]) -> Rect {
 /// The model (and, when given, what a check found) as a stand-alone SVG picture.
 ///
 /// Rows are Purdue levels (5 on top, zones without a level last), zones are spread evenly
-/// over their row, conduits are straight lines between rows and arcs within one.
+/// over their row. Conduits are straight lines between neighbouring rows, curves around the
+/// boxes of the rows they skip, and arcs between zones of one row; parallel conduits of one
+/// pair of zones are spread apart, and labels are kept off boxes and each other.
 pub fn svg(model: &Model, check: Option<&CheckReport>) -> String {
     let overlay = Overlay::new(model, check);
     let rows = rows(model);

@@ -437,9 +437,7 @@ pub fn parse(path: &str, text: &str) -> Result<Model, ModelErrors> {
     if errors.list.is_empty() {
         Ok(model)
     } else {
-        errors
-            .list
-            .sort_by(|a, b| (a.line, a.column).cmp(&(b.line, b.column)));
+        errors.list.sort_by_key(|e| (e.line, e.column));
         Err(ModelErrors(errors.list))
     }
 }
@@ -639,11 +637,7 @@ fn build(path: &str, raw: RawModel, errors: &mut Errors<'_>) -> Model {
     model
 }
 
-fn conduit(
-    raw: &Spanned<RawConduit>,
-    model: &Model,
-    errors: &mut Errors<'_>,
-) -> Option<Conduit> {
+fn conduit(raw: &Spanned<RawConduit>, model: &Model, errors: &mut Errors<'_>) -> Option<Conduit> {
     let c = raw.get_ref();
     let id = c.id.get_ref().clone();
     if model.conduits.iter().any(|x| x.id == id) {
@@ -780,7 +774,10 @@ fn rule(
         let parsed = match p.get_ref() {
             RawPort::Number(n) => u16::try_from(*n).ok().map(|n| (n, n)),
             RawPort::Range(s) => s.split_once('-').and_then(|(lo, hi)| {
-                Some((lo.trim().parse::<u16>().ok()?, hi.trim().parse::<u16>().ok()?))
+                Some((
+                    lo.trim().parse::<u16>().ok()?,
+                    hi.trim().parse::<u16>().ok()?,
+                ))
             }),
         };
         match parsed {
@@ -920,10 +917,14 @@ fn rule(
                 );
             }
         }
-        if one_way_control && matches!(protocol, RuleProtocol::Tcp)
-            || one_way_control
-                && matches!(protocol, RuleProtocol::App(p) if crate::protocols::transport_of(p) == Some(crate::protocols::TCP))
-        {
+        let over_tcp = match protocol {
+            RuleProtocol::Tcp => true,
+            RuleProtocol::App(p) => {
+                crate::protocols::transport_of(p) == Some(crate::protocols::TCP)
+            }
+            _ => false,
+        };
+        if one_way_control && over_tcp {
             errors.at(
                 r.protocol.span(),
                 format!(

@@ -57,7 +57,11 @@ pub fn ports_of(protocol: Protocol) -> &'static [u16] {
 pub fn is_layer2(protocol: Protocol) -> bool {
     matches!(
         protocol,
-        Protocol::ProfinetDcp | Protocol::Goose | Protocol::Ethercat | Protocol::Lldp | Protocol::Cdp
+        Protocol::ProfinetDcp
+            | Protocol::Goose
+            | Protocol::Ethercat
+            | Protocol::Lldp
+            | Protocol::Cdp
     )
 }
 

@@ -54,7 +54,9 @@ impl Selector {
             match kind {
                 "zone" => return named(value).map(Selector::Zone),
                 "asset" => return named(value).map(Selector::Asset),
-                "host" | "hostname" => return named(value).map(|v| Selector::Hostname(v.to_ascii_lowercase())),
+                "host" | "hostname" => {
+                    return named(value).map(|v| Selector::Hostname(v.to_ascii_lowercase()))
+                }
                 "tag" => return named(value).map(|v| Selector::Tag(v.to_ascii_lowercase())),
                 "role" => {
                     return match Role::from_name(value) {
@@ -68,7 +70,9 @@ impl Selector {
                 "mac" => {
                     return match parse_mac(value) {
                         Some(m) => Ok(Selector::Mac(m)),
-                        None => err(format!("{value:?} is not a MAC address (aa:bb:cc:dd:ee:ff)")),
+                        None => err(format!(
+                            "{value:?} is not a MAC address (aa:bb:cc:dd:ee:ff)"
+                        )),
                     }
                 }
                 _ => {}
@@ -148,7 +152,8 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
             },
         }
     }
-    p.get(pi..).is_some_and(|rest| rest.iter().all(|&b| b == b'*'))
+    p.get(pi..)
+        .is_some_and(|rest| rest.iter().all(|&b| b == b'*'))
 }
 
 #[cfg(test)]

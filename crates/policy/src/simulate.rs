@@ -258,6 +258,22 @@ pub fn simulate(
     })
 }
 
+/// A group's key, or for a device its label, with the inventory id unless the label
+/// already starts with the address the id names.
+fn group_name(g: &Group) -> String {
+    match &g.label {
+        Some(label)
+            if g.key
+                .strip_prefix("ip:")
+                .is_some_and(|ip| label.starts_with(ip)) =>
+        {
+            label.clone()
+        }
+        Some(label) if label != &g.key => format!("{label} [{}]", g.key),
+        _ => g.key.clone(),
+    }
+}
+
 fn group_table(out: &mut dyn std::io::Write, title: &str, groups: &[Group]) -> std::io::Result<()> {
     if groups.is_empty() {
         return Ok(());
@@ -266,11 +282,7 @@ fn group_table(out: &mut dyn std::io::Write, title: &str, groups: &[Group]) -> s
     writeln!(out, "{title}")?;
     let width = groups
         .iter()
-        .map(|g| {
-            g.label
-                .as_ref()
-                .map_or(g.key.len(), |l| g.key.len() + l.len() + 3)
-        })
+        .map(|g| group_name(g).chars().count())
         .max()
         .unwrap_or(0)
         .max(8);
@@ -280,10 +292,7 @@ fn group_table(out: &mut dyn std::io::Write, title: &str, groups: &[Group]) -> s
         "", "convs", "flows", "packets"
     )?;
     for g in groups {
-        let name = match &g.label {
-            Some(label) if label != &g.key => format!("{} ({})", g.key, label),
-            _ => g.key.clone(),
-        };
+        let name = group_name(g);
         writeln!(
             out,
             "  {name:<width$}  {:>6}  {:>8}  {:>9}  {} / {}",
@@ -541,6 +550,11 @@ direction = "one-way"
             "{text}"
         );
         assert!(text.contains("Blocked, by conduit"), "{text}");
+        assert!(
+            text.contains("\n  10.1.0.10   "),
+            "a bare address is its own name:\n{text}"
+        );
+        assert!(!text.contains("ip:10.1.0.10"), "{text}");
         assert!(
             text.contains(
                 "  tcp 10.4.0.40 -> 10.1.0.10:502 (modbus)  [office -> cell, no conduit]"

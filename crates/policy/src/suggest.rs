@@ -1,7 +1,7 @@
 //! A draft zones file from observed traffic.
 //!
 //! Zones follow the Purdue level the inventory gave each device (safety controllers get a
-//! zone of their own, public addresses an `external` zone); a level whose subnets never talk
+//! zone of their own, devices without a level an `unclassified` one); a level whose subnets never talk
 //! to each other is split into one cell per group of subnets. Conduits cover exactly the
 //! conversations seen between zones, at operation-class granularity: one rule per
 //! (protocol, port, operation classes) and group of clients that used the same servers.
@@ -22,23 +22,12 @@ fn subnet_of(ip: IpAddr) -> ipnet::IpNet {
     ipnet::IpNet::new(ip, prefix).map_or_else(|_| ipnet::IpNet::from(ip), |n| n.trunc())
 }
 
-fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => v4.is_private() || v4.is_loopback() || v4.is_link_local(),
-        IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            v6.is_loopback() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
-        }
-    }
-}
-
 /// Zone family of a device, before cells are split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Family {
     Safety,
     Level(u8),
     Unclassified,
-    External,
 }
 
 impl Family {
@@ -50,7 +39,6 @@ impl Family {
             Family::Level(3) => "operations",
             Family::Level(_) => "enterprise",
             Family::Unclassified => "unclassified",
-            Family::External => "external",
         }
     }
     fn level(self) -> Option<u8> {
@@ -80,12 +68,13 @@ impl Family {
     fn why(self) -> &'static str {
         match self {
             Family::Safety => "safety controllers: IEC 62443-3-2 asks for a zone of their own",
-            Family::Level(0 | 1) => "Purdue levels 0-1: controllers (PLCs, RTUs, IEDs) and their I/O",
+            Family::Level(0 | 1) => {
+                "Purdue levels 0-1: controllers (PLCs, RTUs, IEDs) and their I/O"
+            }
             Family::Level(2) => "Purdue level 2: supervisory control (HMIs, SCADA, engineering)",
             Family::Level(3) => "Purdue level 3: site operations (historians, servers)",
             Family::Level(_) => "Purdue level 4-5: business and office network",
             Family::Unclassified => "devices whose Purdue level could not be told from traffic",
-            Family::External => "public addresses outside the plant",
         }
     }
 }
@@ -102,7 +91,11 @@ struct DraftZone {
 }
 
 /// Writes the draft for these devices and conversations.
-pub fn suggest(inventory: &Inventory, conversations: &[Conversation], sources: &[String]) -> String {
+pub fn suggest(
+    inventory: &Inventory,
+    conversations: &[Conversation],
+    sources: &[String],
+) -> String {
     // 1. A family per address (and per IP-less device).
     let mut family_of_ip: BTreeMap<IpAddr, Family> = BTreeMap::new();
     let mut role_of_ip: BTreeMap<IpAddr, Role> = BTreeMap::new();
@@ -120,8 +113,7 @@ pub fn suggest(inventory: &Inventory, conversations: &[Conversation], sources: &
             if is_local_only(*ip) && !ip.is_ipv4() {
                 continue;
             }
-            let f = if is_private(*ip) { family } else { Family::External };
-            family_of_ip.insert(*ip, f);
+            family_of_ip.insert(*ip, family);
             role_of_ip.insert(*ip, asset.role);
         }
         if asset.ips.is_empty() {
@@ -136,11 +128,7 @@ pub fn suggest(inventory: &Inventory, conversations: &[Conversation], sources: &
             continue;
         }
         for ip in [c.client, c.server] {
-            family_of_ip.entry(ip).or_insert(if is_private(ip) {
-                Family::Unclassified
-            } else {
-                Family::External
-            });
+            family_of_ip.entry(ip).or_insert(Family::Unclassified);
         }
     }
     // Multi-homed devices: an address follows the family that owns the rest of its subnet
@@ -168,9 +156,7 @@ pub fn suggest(inventory: &Inventory, conversations: &[Conversation], sources: &
                 .map(|(f, _)| *f)
         });
         if let (Some(owner), Some(f)) = (owner, family_of_ip.get_mut(ip)) {
-            if *f != Family::External {
-                *f = owner;
-            }
+            *f = owner;
         }
     }
     // 2. Cells: subnets of one family that never talk to each other become separate zones.
@@ -189,7 +175,7 @@ pub fn suggest(inventory: &Inventory, conversations: &[Conversation], sources: &
     let mut zones: Vec<DraftZone> = Vec::new();
     for (family, subnets) in &family_subnets {
         let list: Vec<ipnet::IpNet> = subnets.iter().copied().collect();
-        let groups = if matches!(family, Family::External | Family::Unclassified) {
+        let groups = if *family == Family::Unclassified {
             vec![list.clone()]
         } else {
             components(&list, &talk)
@@ -229,9 +215,8 @@ pub fn suggest(inventory: &Inventory, conversations: &[Conversation], sources: &
     for (ip, z) in &zone_of_ip {
         let s = subnet_of(*ip);
         let shared = subnet_zones.get(&s).is_some_and(|zs| zs.len() > 1);
-        let external = zones.get(*z).is_some_and(|d| d.family == Family::External);
         if let Some(zone) = zones.get_mut(*z) {
-            if shared || external {
+            if shared {
                 zone.addresses.insert(*ip);
             } else {
                 zone.subnets.insert(s);
@@ -343,6 +328,9 @@ fn list<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
 /// What a rule covers: protocol name (or transport), explicit port, operation classes.
 type RuleShape = (String, Option<u16>, Option<BTreeSet<OpClass>>);
 
+/// Flows and operation counts behind a rule, for its comment.
+type SeenCounts = (u64, BTreeMap<&'static str, u64>);
+
 fn shape(c: &Conversation) -> RuleShape {
     match c.protocol {
         Some(p) => {
@@ -382,11 +370,7 @@ fn render(
         }
         out.push('\n');
         let _ = writeln!(out, "# {}.", zone.family.why());
-        let roles: Vec<String> = zone
-            .roles
-            .iter()
-            .map(|(r, n)| format!("{n} {r}"))
-            .collect();
+        let roles: Vec<String> = zone.roles.iter().map(|(r, n)| format!("{n} {r}")).collect();
         let _ = writeln!(out, "# Devices: {} ({}).", zone.devices, roles.join(", "));
         out.push_str("[[zone]]\n");
         let _ = writeln!(out, "id = {}", quote(&zone.id));
@@ -435,7 +419,11 @@ fn render(
              # `zones check` will flag the cleartext protocols below until they are protected.\n",
         );
         out.push_str("[[conduit]]\n");
-        let _ = writeln!(out, "id = {}", quote(&format!("{}-{}", first.id, second.id)));
+        let _ = writeln!(
+            out,
+            "id = {}",
+            quote(&format!("{}-{}", first.id, second.id))
+        );
         let _ = writeln!(out, "zones = {}", list([&first.id, &second.id]));
         let _ = writeln!(
             out,
@@ -444,10 +432,8 @@ fn render(
         );
         out.push_str("sl_t = 2\ncontrols = [\"firewall\"]\n");
         // (shape) -> client -> servers; then clients with the same servers share a rule.
-        let mut by_shape: BTreeMap<RuleShape, BTreeMap<IpAddr, BTreeSet<IpAddr>>> =
-            BTreeMap::new();
-        let mut counts: BTreeMap<(RuleShape, IpAddr), (u64, BTreeMap<&'static str, u64>)> =
-            BTreeMap::new();
+        let mut by_shape: BTreeMap<RuleShape, BTreeMap<IpAddr, BTreeSet<IpAddr>>> = BTreeMap::new();
+        let mut counts: BTreeMap<(RuleShape, IpAddr), SeenCounts> = BTreeMap::new();
         for c in convs {
             let s = shape(c);
             by_shape
@@ -481,8 +467,7 @@ fn render(
                 out.push('\n');
                 let mut seen = format!("  # seen: {flows} flow(s)");
                 if !ops.is_empty() {
-                    let names: Vec<String> =
-                        ops.iter().map(|(n, k)| format!("{n} ×{k}")).collect();
+                    let names: Vec<String> = ops.iter().map(|(n, k)| format!("{n} ×{k}")).collect();
                     let _ = write!(seen, "; operations {}", names.join(", "));
                 }
                 out.push_str(&seen);
@@ -495,7 +480,11 @@ fn render(
                 let _ = writeln!(out, "  clients = {}", list(clients));
                 let _ = writeln!(out, "  servers = {}", list(servers));
                 if let Some(classes) = &s.2 {
-                    let _ = writeln!(out, "  operations = {}", list(classes.iter().map(|c| c.as_str())));
+                    let _ = writeln!(
+                        out,
+                        "  operations = {}",
+                        list(classes.iter().map(|c| c.as_str()))
+                    );
                 }
             }
         }

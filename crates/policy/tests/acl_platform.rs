@@ -210,7 +210,10 @@ fn platform_check(tool: &str, args: &[&str], target: Target, extension: &str) {
                     }
                 ))
             }
-            Some(Ok(how)) => eprintln!("{name}: {how} accepts {}", file.display()),
+            Some(Ok(how)) => {
+                eprintln!("{name}: {how} accepts it");
+                let _ = std::fs::remove_file(&file);
+            }
             Some(Err(said)) if only_permission_errors(&said) => {
                 return skip(&format!("{tool} cannot run here: {said}"));
             }

@@ -9,6 +9,14 @@
 //! one assertion it does not evaluate (no regex engine among our dependencies); the selector
 //! patterns are exercised by hand against `Selector::parse` where they are written.
 
+// Test code: a failed expectation should stop the test loudly.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use zonewarden_policy::model::Control;
@@ -504,4 +512,51 @@ fn the_checker_itself() {
     assert_eq!(check(json!({ "b": ["x", "y"] })).len(), 3);
     assert_eq!(check(json!({ "a": 1, "c": 1 })).len(), 1);
     assert_eq!(check(json!({ "a": true })).len(), 1);
+}
+
+/// The TOML examples of docs/zones.md, each completed into a model where it is a fragment.
+fn doc_examples() -> Vec<(String, String)> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/zones.md");
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let zones = |ids: &[&str]| -> String {
+        ids.iter()
+            .enumerate()
+            .map(|(i, id)| format!("[[zone]]\nid = {id:?}\nmembers = [\"10.99.{i}.0/24\"]\n\n"))
+            .collect()
+    };
+    let mut out = Vec::new();
+    for block in text.split("```toml\n").skip(1) {
+        let block = block.split("```").next().unwrap_or_default();
+        let start = block.trim_start();
+        if start.starts_with("sl_t") {
+            for line in block.lines().filter(|l| l.starts_with("sl_t")) {
+                out.push((line.to_string(), format!("[[zone]]\nid = \"z\"\n{line}\n")));
+            }
+        } else if start.starts_with("[[conduit.rule]]") {
+            let model = zones(&["supervisory", "control"])
+                + "[[conduit]]\nid = \"c\"\nzones = [\"supervisory\", \"control\"]\n"
+                + block;
+            out.push((block.to_string(), model));
+        } else if start.starts_with("[[conduit]]") {
+            out.push((
+                block.to_string(),
+                zones(&["supervisory", "operations"]) + block,
+            ));
+        } else {
+            out.push((block.to_string(), block.to_string()));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_examples_in_the_reference_are_valid() {
+    let examples = doc_examples();
+    assert!(examples.len() >= 8, "{} examples", examples.len());
+    for (block, model) in examples {
+        if let Err(e) = parse(&model) {
+            panic!("docs/zones.md example does not parse: {e}\n{block}");
+        }
+        assert_eq!(errors(&model), Vec::<String>::new(), "{block}");
+    }
 }
