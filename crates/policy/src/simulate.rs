@@ -73,10 +73,27 @@ pub struct BlockedConversation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server_zone: Option<String>,
     pub conduit: String,
+    /// Only the server side sent packets: the firewall saw it open the connection.
+    pub opened_by_server: bool,
     pub flows: u64,
     pub packets: u64,
     pub first_ts: Timestamp,
     pub last_ts: Timestamp,
+}
+
+/// What one accept rule took: a new connection per flow (replies and later packets are
+/// accepted by connection state), so `flows` is what the kernel's counter on that rule reads
+/// after the same traffic (tests/zones_kernel.rs compares the two).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleHits {
+    /// Position among the accept rules, in the order of the rule set.
+    pub index: usize,
+    /// 1-based line of the rule in the nftables text.
+    pub text_line: usize,
+    pub conduit: String,
+    pub model_line: usize,
+    pub conversations: u64,
+    pub flows: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -87,6 +104,8 @@ pub struct SimulationReport {
     pub totals: Totals,
     /// Allowed conversations by the conduit of the rule that accepted them.
     pub allowed_by_conduit: Vec<Group>,
+    /// Every accept rule with what it took, in rule order.
+    pub allowed_by_rule: Vec<RuleHits>,
     pub blocked: Blocked,
     /// Most packets first.
     pub blocked_conversations: Vec<BlockedConversation>,
@@ -181,6 +200,18 @@ pub fn simulate(
         packets_blocked: 0,
     };
     let mut allowed_by = Groups::default();
+    let mut by_rule: Vec<RuleHits> = rules
+        .iter()
+        .enumerate()
+        .map(|(index, r)| RuleHits {
+            index,
+            text_line: r.text_line,
+            conduit: r.conduit.clone(),
+            model_line: r.model_line,
+            conversations: 0,
+            flows: 0,
+        })
+        .collect();
     let (mut by_conduit, mut by_asset, mut by_protocol) =
         (Groups::default(), Groups::default(), Groups::default());
     let mut blocked = Vec::new();
@@ -190,12 +221,29 @@ pub fn simulate(
             continue;
         }
         totals.evaluated += 1;
-        if let Some(i) = allows(&rules, c.client, c.server, c.transport, c.port) {
+        // A conversation whose client never sent anything (replies to a broadcast request,
+        // a capture that saw one direction only) reaches the firewall as a new connection
+        // from the server side, to a client port the summary does not keep: only a rule
+        // without port limits can accept it.
+        let opened_by_server = c.client_packets == 0 && c.server_packets > 0;
+        let decision = if opened_by_server {
+            rules.iter().position(|r| {
+                r.ports.is_empty()
+                    && allows(std::slice::from_ref(r), c.server, c.client, c.transport, 0).is_some()
+            })
+        } else {
+            allows(&rules, c.client, c.server, c.transport, c.port)
+        };
+        if let Some(i) = decision {
             totals.allowed += 1;
             totals.flows_allowed += c.flows;
             totals.packets_allowed += c.packets;
             let key = rules.get(i).map_or("?", |r| r.conduit.as_str());
             allowed_by.add(key, None, c);
+            if let Some(hits) = by_rule.get_mut(i) {
+                hits.conversations += 1;
+                hits.flows += c.flows;
+            }
             continue;
         }
         totals.blocked += 1;
@@ -228,6 +276,7 @@ pub fn simulate(
             client_zone: zone_name(&zc),
             server_zone: zone_name(&zs),
             conduit,
+            opened_by_server,
             flows: c.flows,
             packets: c.packets,
             first_ts: c.first_ts,
@@ -249,6 +298,7 @@ pub fn simulate(
         rules: rules.len(),
         totals,
         allowed_by_conduit: allowed_by.into_sorted(),
+        allowed_by_rule: by_rule,
         blocked: Blocked {
             by_conduit: by_conduit.into_sorted(),
             by_asset: by_asset.into_sorted(),
@@ -337,11 +387,16 @@ pub fn write_text(report: &SimulationReport, out: &mut dyn std::io::Write) -> st
             };
             writeln!(
                 out,
-                "  {} {} -> {}{}  [{} -> {}, {}]  {} flows, {} packets, {} .. {}",
+                "  {} {} -> {}{}{}  [{} -> {}, {}]  {} flows, {} packets, {} .. {}",
                 b.transport,
                 b.client,
                 server,
                 b.protocol.map(|p| format!(" ({p})")).unwrap_or_default(),
+                if b.opened_by_server {
+                    " (only the server side was seen: it opens the connection)"
+                } else {
+                    ""
+                },
                 b.client_zone.as_deref().unwrap_or("no zone"),
                 b.server_zone.as_deref().unwrap_or("no zone"),
                 b.conduit,
