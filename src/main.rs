@@ -2,6 +2,7 @@
 //! crates. Exit codes: 0 all inputs read; 1 some input unreadable or damaged (the rest was still
 //! processed and reported) or the output could not be written; 2 usage error.
 
+mod assess;
 mod bench;
 mod zones;
 
@@ -55,6 +56,9 @@ enum Command {
     /// firewall rules, simulate them, draw the model.
     #[command(subcommand)]
     Zones(zones::ZonesCommand),
+    /// IEC 62443-3-3 assessment of the zones and conduits: SL-A from observed and attested
+    /// evidence, gaps, ranked remediation (`assess template`, `assess diff`).
+    Assess(assess::AssessArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -152,6 +156,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff_command(&args),
         Command::Init { dir } => zones::init(&dir.unwrap_or_else(|| PathBuf::from("."))),
         Command::Zones(command) => zones::run(&command),
+        Command::Assess(args) => assess::run(&args),
         Command::Bench(args) => bench::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {

@@ -1,0 +1,318 @@
+//! `zonewarden assess`: the IEC 62443-3-3 assessment of the plant folder's zones from
+//! captures and attestations; `assess template` and `assess diff`.
+//! Exit codes: 0 done, 1 some capture unreadable, 2 usage or file errors.
+
+use crate::zones::{load_model, observe, DEFAULT_MODEL};
+use anyhow::{Context, Result};
+use clap::{Subcommand, ValueEnum};
+use sha2::{Digest, Sha256};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use zonewarden_assess::{Assessment, Attestations, InputFile, InputFiles};
+use zonewarden_policy::Resolution;
+
+/// The attestation file commands use when `--attestations` is not given.
+pub const DEFAULT_ATTESTATIONS: &str = "attestations.toml";
+/// Where `--snapshot` keeps assessments, inside the plant folder.
+pub const SNAPSHOT_DIR: &str = ".zonewarden/assessments";
+
+#[derive(clap::Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct AssessArgs {
+    #[command(subcommand)]
+    command: Option<AssessCommand>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    #[arg(long, default_value = DEFAULT_MODEL)]
+    model: PathBuf,
+    /// Attestations (default: attestations.toml in the plant folder, when it exists).
+    #[arg(long)]
+    attestations: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = AssessFormat::Text)]
+    format: AssessFormat,
+    /// Also store the result, with the hashes of its inputs, in .zonewarden/assessments/.
+    #[arg(long)]
+    snapshot: bool,
+    /// Remediation steps shown in the text summary.
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+    #[arg(required = true, value_name = "CAPTURE")]
+    captures: Vec<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum AssessCommand {
+    /// Write an attestation file with the questions each zone's and conduit's SL-T asks,
+    /// keeping answers already given.
+    Template {
+        #[arg(long, default_value = DEFAULT_MODEL)]
+        model: PathBuf,
+        /// Where to write (default: attestations.toml; answers in it are kept).
+        #[arg(long, default_value = DEFAULT_ATTESTATIONS)]
+        out: PathBuf,
+    },
+    /// What changed between two assessments (`assess --format json` or snapshots).
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+    },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum AssessFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
+}
+
+pub fn sha256_of(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(buf.get(..n).unwrap_or_default());
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+fn input_file(path: &Path) -> InputFile {
+    InputFile {
+        path: path.display().to_string(),
+        sha256: sha256_of(path).unwrap_or_default(),
+    }
+}
+
+fn load_attestations(
+    path: Option<&Path>,
+    model: &zonewarden_policy::Model,
+) -> Result<Option<(Attestations, PathBuf)>, ExitCode> {
+    let (path, explicit) = match path {
+        Some(p) => (p.to_path_buf(), true),
+        None => (PathBuf::from(DEFAULT_ATTESTATIONS), false),
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(_) if !explicit => return Ok(None),
+        Err(e) => {
+            eprintln!("zonewarden: {}: {e}", path.display());
+            return Err(ExitCode::from(2));
+        }
+    };
+    match Attestations::parse(&path.display().to_string(), &text, model) {
+        Ok(a) => Ok(Some((a, path))),
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            eprintln!(
+                "zonewarden: {} problem(s) in {}",
+                errors.len(),
+                path.display()
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+pub fn run(args: &AssessArgs) -> Result<ExitCode> {
+    match &args.command {
+        Some(AssessCommand::Template { model, out }) => template(model, out),
+        Some(AssessCommand::Diff { old, new, format }) => diff(old, new, *format),
+        None => assess(&args.run),
+    }
+}
+
+fn template(model_path: &Path, out: &Path) -> Result<ExitCode> {
+    let model = match load_model(model_path) {
+        Ok(m) => m,
+        Err(code) => return Ok(code),
+    };
+    let previous = match load_attestations(Some(out).filter(|p| p.exists()), &model) {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
+    let text = zonewarden_assess::attest::template(&model, previous.as_ref().map(|(a, _)| a));
+    std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))?;
+    let questions = Attestations::parse(
+        &out.display().to_string(),
+        &std::fs::read_to_string(out)?,
+        &model,
+    )
+    .map(|a| a.len())
+    .unwrap_or(0);
+    println!(
+        "Wrote {}: {questions} question(s) that the zones' and conduits' SL-T ask{}.",
+        out.display(),
+        if previous.is_some() {
+            "; earlier answers kept"
+        } else {
+            ""
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the assessment (also used by `demo`).
+pub fn assessment(
+    model: &zonewarden_policy::Model,
+    model_path: &Path,
+    attestations: Option<(&Attestations, &Path)>,
+    observed: &crate::zones::Observed,
+) -> Assessment {
+    let resolution = Resolution::new(model, &observed.inventory);
+    let check = zonewarden_policy::check(model, &resolution, &observed.conversations);
+    let captures: Vec<InputFile> = observed
+        .report
+        .inputs
+        .iter()
+        .map(|i| input_file(Path::new(&i.path)))
+        .collect();
+    let as_of = observed
+        .report
+        .flows
+        .iter()
+        .map(|f| f.last_ts)
+        .chain(observed.report.hosts.iter().filter_map(|h| h.last_ts))
+        .max();
+    let inputs = zonewarden_assess::Inputs {
+        model,
+        inventory: &observed.inventory,
+        resolution: &resolution,
+        conversations: &observed.conversations,
+        check: &check,
+        capture_hashes: captures.iter().map(|c| c.sha256.clone()).collect(),
+        as_of,
+    };
+    let files = InputFiles {
+        model: input_file(model_path),
+        attestations: attestations.map(|(_, p)| input_file(p)),
+        captures,
+    };
+    zonewarden_assess::assess(&inputs, attestations.map(|(a, _)| a), files)
+}
+
+fn assess(args: &RunArgs) -> Result<ExitCode> {
+    let model = match load_model(&args.model) {
+        Ok(m) => m,
+        Err(code) => return Ok(code),
+    };
+    let attestations = match load_attestations(args.attestations.as_deref(), &model) {
+        Ok(a) => a,
+        Err(code) => return Ok(code),
+    };
+    let observed = observe(&args.captures);
+    let result = assessment(
+        &model,
+        &args.model,
+        attestations.as_ref().map(|(a, p)| (a, p.as_path())),
+        &observed,
+    );
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        AssessFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &result)?;
+            writeln!(out)?;
+        }
+        AssessFormat::Markdown => zonewarden_assess::render::write_markdown(&result, &mut out)?,
+        AssessFormat::Text => zonewarden_assess::render::write_text(&result, &mut out, args.top)?,
+    }
+    out.flush()?;
+    if args.snapshot {
+        let path = snapshot(&result)?;
+        eprintln!("zonewarden: snapshot stored in {}", path.display());
+    }
+    Ok(crate::exit_code(&observed.report))
+}
+
+/// Stores the assessment under `.zonewarden/assessments/`, named by its "as of" time and
+/// the hash of its inputs, so that two runs over the same inputs name the same file.
+fn snapshot(result: &Assessment) -> Result<PathBuf> {
+    std::fs::create_dir_all(SNAPSHOT_DIR).with_context(|| format!("creating {SNAPSHOT_DIR}"))?;
+    let mut hasher = Sha256::new();
+    hasher.update(result.inputs.model.sha256.as_bytes());
+    if let Some(a) = &result.inputs.attestations {
+        hasher.update(a.sha256.as_bytes());
+    }
+    for c in &result.inputs.captures {
+        hasher.update(c.sha256.as_bytes());
+    }
+    let digest: String = hasher
+        .finalize()
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let when: String = result
+        .as_of
+        .as_deref()
+        .unwrap_or("undated")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(15)
+        .collect();
+    let path = Path::new(SNAPSHOT_DIR).join(format!("assessment-{when}-{digest}.json"));
+    let text = serde_json::to_string_pretty(result)? + "\n";
+    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
+fn read_assessment(path: &Path) -> Result<Assessment> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{}: not an assessment written by zonewarden",
+            path.display()
+        )
+    })
+}
+
+fn diff(old: &Path, new: &Path, format: DiffFormat) -> Result<ExitCode> {
+    let (a, b) = match (read_assessment(old), read_assessment(new)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("zonewarden: {e:#}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let changes = zonewarden_assess::diff::diff(&a, &b);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match format {
+        DiffFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &changes)?;
+            writeln!(out)?;
+        }
+        DiffFormat::Text => {
+            if changes.is_empty() {
+                writeln!(out, "No change.")?;
+            }
+            for c in &changes {
+                writeln!(out, "{}", c.sentence)?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
