@@ -563,6 +563,17 @@ fn demo_command(out: Option<PathBuf>) -> Result<ExitCode> {
     writeln!(out)?;
     let strict = zones::check(&model, &observed);
     zones::write_check_text(&model, &strict, &mut out)?;
+    // The IEC 62443-3-3 assessment of the plant against that model (no attestations yet).
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Assessment (the same as `zonewarden assess --model {} {}`; answer `zonewarden assess template` to settle what traffic cannot show):",
+        model_path.display(),
+        path.display()
+    )?;
+    writeln!(out)?;
+    let assessment = assess::assessment(&model, &model_path, None, &observed);
+    zonewarden_assess::render::write_text(&assessment, &mut out, 5)?;
     out.flush()?;
     let report = observed.report;
     Ok(exit_code(&report))

@@ -86,6 +86,8 @@ pub fn write_text(a: &Assessment, out: &mut dyn Write, top: usize) -> io::Result
         .chain(&a.conduits)
         .flat_map(|s| s.requirements.iter().map(move |r| (s, r)))
         .filter(|(_, r)| r.status == Status::Fail && r.provenance == Provenance::Observed)
+        // A zone's conduit requirements repeat its conduits' findings: shown once, there.
+        .filter(|(_, r)| r.evidence.iter().any(|f| f.rule != "conduits"))
         .collect();
     if !gaps.is_empty() {
         writeln!(out)?;
