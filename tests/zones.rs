@@ -337,11 +337,21 @@ fn simulate_blocks_what_no_conduit_allows_and_diagram_marks_it() {
     assert_eq!(code, 3, "blocked flows mean exit code 3: {err}");
     let report: Value = serde_json::from_str(&out).unwrap();
     let blocked = report["blocked_conversations"].as_array().unwrap();
-    // Port filtering cannot see operations: only the office's web access is blocked.
-    assert_eq!(blocked.len(), 2, "{blocked:?}");
-    for b in blocked {
+    // Port filtering cannot see operations: the office's web access to the historian is
+    // blocked, and so are the controllers' answers to the engineering station's ListIdentity
+    // broadcast (the firewall sees them open a connection from the control zone).
+    let (web, replies): (Vec<&Value>, Vec<&Value>) =
+        blocked.iter().partition(|b| b["opened_by_server"] == false);
+    assert_eq!(web.len(), 2, "{blocked:?}");
+    for b in web {
         assert_eq!(b["server"], "10.10.3.10");
         assert_eq!(b["port"], 80);
+    }
+    assert_eq!(replies.len(), 4, "{blocked:?}");
+    for b in replies {
+        assert_eq!(b["client"], "10.10.2.13");
+        assert_eq!(b["port"], 44818);
+        assert_eq!(b["protocol"], "enip");
     }
     assert!(report["totals"]["allowed"].as_u64().unwrap() > 20);
 

@@ -997,3 +997,6 @@ fn overlapping_members(model: &Model, errors: &mut Errors<'_>) {
         }
     }
 }
+#[cfg(test)]
+#[path = "model_tests.rs"]
+mod tests;

@@ -141,7 +141,7 @@ pub struct Resolution {
     pub assets: Vec<AssetView>,
     /// Per device (same order as `assets`).
     pub membership: Vec<Membership>,
-    by_ip: HashMap<IpAddr, (usize, Membership)>,
+    by_ip: HashMap<IpAddr, (usize, Membership), foldhash::fast::RandomState>,
 }
 
 impl Resolution {
@@ -160,7 +160,7 @@ impl Resolution {
                 }
             }
         }
-        let mut by_ip = HashMap::new();
+        let mut by_ip = HashMap::with_capacity_and_hasher(assets.len(), Default::default());
         let mut membership = Vec::with_capacity(assets.len());
         for (i, a) in assets.iter().enumerate() {
             if a.ips.len() <= 1 {

@@ -104,10 +104,12 @@ pub fn suggest(
         let family = if asset.role == Role::SafetyController {
             Family::Safety
         } else {
-            // Levels 0 and 1 share a subnet and a cell in most plants: one zone.
+            // Levels 0 and 1 share a subnet and a cell in most plants: one zone. Levels 4
+            // and 5 are one family too: both are the `enterprise` zone (two families would
+            // draft two zones with that id, a model that does not parse).
             asset
                 .purdue_level
-                .map_or(Family::Unclassified, |l| Family::Level(l.max(1)))
+                .map_or(Family::Unclassified, |l| Family::Level(l.clamp(1, 4)))
         };
         for ip in &asset.ips {
             if is_local_only(*ip) && !ip.is_ipv4() {
