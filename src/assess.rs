@@ -209,7 +209,16 @@ pub fn assessment(
         attestations: attestations.map(|(_, p)| input_file(p)),
         captures,
     };
-    zonewarden_assess::assess(&inputs, attestations.map(|(a, _)| a), files)
+    let started = std::time::Instant::now();
+    let result = zonewarden_assess::assess(&inputs, attestations.map(|(a, _)| a), files);
+    tracing::debug!(
+        assets = observed.inventory.assets.len(),
+        zones = model.zones.len(),
+        conversations = observed.conversations.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "assessment built"
+    );
+    result
 }
 
 fn assess(args: &RunArgs) -> Result<ExitCode> {

@@ -396,6 +396,19 @@ pub fn init(dir: &Path) -> Result<ExitCode> {
     }
     std::fs::write(&model, zonewarden_policy::EXAMPLE_ZONES)
         .with_context(|| format!("writing {}", model.display()))?;
+    let attestations = dir.join(crate::assess::DEFAULT_ATTESTATIONS);
+    if !attestations.exists() {
+        let example = zonewarden_policy::parse(
+            &model.display().to_string(),
+            zonewarden_policy::EXAMPLE_ZONES,
+        )
+        .map_err(|e| anyhow::anyhow!("the example model does not parse: {e}"))?;
+        std::fs::write(
+            &attestations,
+            zonewarden_assess::attest::template(&example, None),
+        )
+        .with_context(|| format!("writing {}", attestations.display()))?;
+    }
     let ignore = dir.join(".gitignore");
     if !ignore.exists() {
         std::fs::write(
@@ -409,7 +422,11 @@ pub fn init(dir: &Path) -> Result<ExitCode> {
         "  {}  zones and conduits (an example: edit it, or replace it with `zonewarden zones suggest CAPTURE > zones.toml`)",
         model.display()
     );
+    println!(
+        "  {}  the questions the zones' SL-T ask that traffic cannot answer (`zonewarden assess template` refreshes it)",
+        attestations.display()
+    );
     println!("  {}", ignore.display());
-    println!("Then, in that folder: `zonewarden zones check CAPTURE...` (exit code 3 when traffic breaks the model).");
+    println!("Then, in that folder: `zonewarden zones check CAPTURE...` (exit code 3 when traffic breaks the model), `zonewarden assess CAPTURE...`.");
     Ok(ExitCode::SUCCESS)
 }

@@ -321,7 +321,10 @@ pub fn template(model: &Model, previous: Option<&Attestations>) -> String {
             if !r.required_at(target) || crate::applies_to_conduits(&r.id) != conduit {
                 continue;
             }
-            let previous_answer = previous.and_then(|p| p.answer(&scope, &r.id));
+            // A blank earlier answer is asked again as a blank question.
+            let previous_answer = previous.and_then(|p| p.answer(&scope, &r.id)).filter(|a| {
+                a.status != AttestedStatus::Unknown || a.by.is_some() || a.evidence.is_some()
+            });
             out.push('\n');
             let _ = writeln!(
                 out,

@@ -265,6 +265,8 @@ pub fn combine(
                 }
             }
         });
+    // An unanswered question is no answer.
+    let attested = attested.filter(|a| a.status != attest::AttestedStatus::Unknown);
     match (observed, attested) {
         (None, None) => (Status::Unknown, Provenance::Unknown, None),
         (Some(o), None) => (o, Provenance::Observed, None),
@@ -281,8 +283,6 @@ pub fn combine(
                         a.line
                     )),
                 )
-            } else if said == Status::Unknown {
-                (o, Provenance::Observed, None)
             } else {
                 let status = Status::worst(o, said);
                 let provenance = if status == o && o != said {
