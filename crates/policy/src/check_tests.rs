@@ -528,7 +528,11 @@ fn a_zone_with_rules_restricts_its_own_traffic() {
     let report = check_plant(&[modbus(SIS, SIS2, vec![read_holding(5), write_register(1)])]);
     let v = the_violation(&report, Kind::OperationNotAllowed);
     assert_eq!((v.line, v.conduit.as_deref()), (zone_line, None));
-    assert!(v.message.contains(": the zone allows only"), "{}", v.message);
+    assert!(
+        v.message.contains(": the zone allows only"),
+        "{}",
+        v.message
+    );
     // Zones without rules do not restrict their own traffic.
     assert!(check_plant(&[conv(PLC, PLC2, 23, Some(Protocol::Telnet))]).clean);
 }
