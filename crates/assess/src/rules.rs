@@ -158,7 +158,7 @@ pub fn observe(inputs: &Inputs<'_>) -> Observed {
             &members,
             &outbound,
         );
-        least_functionality(&mut out, inputs, &scope, zi, &inbound);
+        least_functionality(&mut out, inputs, &scope, &inbound);
         inventory_completeness(&mut out, inputs, &scope, &assets);
         monitoring(&mut out, &scope, &assets);
         log_forwarding(&mut out, &scope, &assets, &outbound);
@@ -504,19 +504,9 @@ fn untrusted_access(
     scope: &Scope,
     inbound: &[&Conversation],
 ) {
-    let _ = inbound;
-    let Scope::Zone(zone_id) = scope else { return };
-    let Some(zi) = inputs.model.zone_index(zone_id) else {
-        return;
-    };
-    let from_outside: Vec<&Conversation> = inputs
-        .conversations
+    let from_outside: Vec<&&Conversation> = inbound
         .iter()
-        .filter(|c| {
-            zone_of(inputs, c.server) == Some(zi)
-                && zone_of(inputs, c.client).is_none()
-                && is_public(c.client)
-        })
+        .filter(|c| zone_of(inputs, c.client).is_none() && is_public(c.client))
         .collect();
     if from_outside.is_empty() {
         return;
@@ -793,7 +783,6 @@ fn person_to_person(
             capped(found.iter().map(|c| flow_text(c)).collect()),
         ),
     );
-    let _ = members;
 }
 
 /// SR 7.7: services the zone's devices answer that nothing allowed uses.
@@ -801,7 +790,6 @@ fn least_functionality(
     out: &mut Out<'_>,
     inputs: &Inputs<'_>,
     scope: &Scope,
-    zone_index: usize,
     inbound: &[&Conversation],
 ) {
     // Conversations the check flagged, by (client, server, port).
@@ -843,7 +831,6 @@ fn least_functionality(
             )
         })
         .collect();
-    let _ = zone_index;
     if unneeded.is_empty() {
         out.add(
 scope,
