@@ -70,6 +70,8 @@ enum AssessFormat {
     Text,
     Json,
     Markdown,
+    /// A self-contained HTML report (no scripts, no external resources).
+    Html,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -245,6 +247,7 @@ fn assess(args: &RunArgs) -> Result<ExitCode> {
             writeln!(out)?;
         }
         AssessFormat::Markdown => zonewarden_assess::render::write_markdown(&result, &mut out)?,
+        AssessFormat::Html => zonewarden_assess::render::write_html(&result, &mut out)?,
         AssessFormat::Text => zonewarden_assess::render::write_text(&result, &mut out, args.top)?,
     }
     out.flush()?;

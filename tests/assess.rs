@@ -309,6 +309,26 @@ fn markdown_report_and_attestation_errors() {
         md.contains("| zone operations | 1 / 1 | **1 / 0** |"),
         "{md}"
     );
+    let (html, err, code) = run(&dir, &["assess", "--format", "html", "plant.pcap"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    for tag in ["table", "ul", "li", "tr", "h2"] {
+        assert_eq!(
+            html.matches(&format!("<{tag}>")).count() + html.matches(&format!("<{tag} ")).count(),
+            html.matches(&format!("</{tag}>")).count(),
+            "<{tag}> balanced"
+        );
+    }
+    assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"));
+    // The heat map: operations FR2 has SL-T 1, SL-A 0 (gap 1).
+    assert!(
+        html.contains("<td class=\"gap1\">1 / 0</td>"),
+        "heat map cell"
+    );
+    assert!(
+        html.contains("10.10.4.105 -&gt; 10.10.3.10:80"),
+        "flows escaped"
+    );
     std::fs::write(
         dir.join("attestations.toml"),
         "[[attestation]]\nrequirement = \"SR 9.9\"\nscope = \"zone:nowhere\"\nstatus = \"done\"\n",

@@ -305,3 +305,215 @@ pub fn write_markdown(a: &Assessment, out: &mut dyn Write) -> io::Result<()> {
     }
     Ok(())
 }
+
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn status_class(s: Status) -> &'static str {
+    match s {
+        Status::Pass | Status::NotApplicable => "met",
+        Status::Partial => "partial",
+        Status::Fail => "fail",
+        Status::Unknown => "unknown",
+    }
+}
+
+/// A self-contained HTML report an auditor can read offline: summary, SL heat map
+/// (scope × FR), requirement matrix, remediation plan, evidence appendix. No scripts, no
+/// external resources.
+pub fn write_html(a: &Assessment, out: &mut dyn Write) -> io::Result<()> {
+    let title = format!(
+        "IEC 62443-3-3 assessment{}",
+        a.plant
+            .as_deref()
+            .map(|p| format!(": {p}"))
+            .unwrap_or_default()
+    );
+    writeln!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>",
+        html_escape(&title)
+    )?;
+    writeln!(
+        out,
+        "<style>body{{font-family:system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;margin:1em 0}}\
+td,th{{border:1px solid #bbb;padding:3px 7px;font-size:13px;vertical-align:top}}th{{background:#eee}}\
+.met{{background:#c8e6c9}}.partial{{background:#fff3c4}}.fail{{background:#ffcdd2}}.unknown{{background:#eceff1;color:#555}}\
+.gap0{{background:#c8e6c9}}.gap1{{background:#fff3c4}}.gap2{{background:#ffccbc}}.gap3{{background:#ef9a9a}}.gap4{{background:#e57373}}\
+code{{font-size:12px}}</style></head><body>"
+    )?;
+    writeln!(out, "<h1>{}</h1>", html_escape(&title))?;
+    if let Some(t) = &a.as_of {
+        writeln!(out, "<p>As of the newest packet: {}.</p>", html_escape(t))?;
+    }
+    writeln!(out, "<h2>Summary</h2><table><tr><th>scope</th><th>criticality</th><th>fail</th><th>partial</th><th>unknown</th><th>met</th></tr>")?;
+    for s in a.zones.iter().chain(&a.conduits) {
+        let [fail, partial, unknown, met] = counts(s);
+        writeln!(
+            out,
+            "<tr><td>{} {}</td><td>{}</td><td class=\"fail\">{fail}</td><td class=\"partial\">{partial}</td><td class=\"unknown\">{unknown}</td><td class=\"met\">{met}</td></tr>",
+            match s.kind {
+                crate::ScopeKind::Zone => "zone",
+                crate::ScopeKind::Conduit => "conduit",
+            },
+            html_escape(&s.id),
+            html_escape(&s.criticality)
+        )?;
+    }
+    writeln!(out, "</table>")?;
+    writeln!(out, "<h2>Security levels: SL-T / SL-A</h2><p>Colour: the gap (green none, red widest).</p><table><tr><th>scope</th>")?;
+    for fr in 1..=7 {
+        write!(out, "<th>FR{fr}</th>")?;
+    }
+    writeln!(out, "</tr>")?;
+    for s in a.zones.iter().chain(&a.conduits) {
+        write!(out, "<tr><td>{}</td>", html_escape(&s.id))?;
+        for fr in 1u8..=7 {
+            match (s.sl_t.get(fr), s.sl_a.get(fr), s.gap.get(fr)) {
+                (Some(t), Some(l), Some(g)) => {
+                    write!(out, "<td class=\"gap{}\">{t} / {l}</td>", g.min(4))?
+                }
+                _ => write!(out, "<td>-</td>")?,
+            }
+        }
+        writeln!(out, "</tr>")?;
+    }
+    writeln!(out, "</table>")?;
+    let ids: BTreeSet<ReqId> = a
+        .zones
+        .iter()
+        .chain(&a.conduits)
+        .flat_map(|z| z.requirements.iter().map(|r| r.id))
+        .collect();
+    writeln!(out, "<h2>Requirement matrix</h2><p>o: observed, a: attested.</p><table><tr><th>requirement</th>")?;
+    for s in a.zones.iter().chain(&a.conduits) {
+        write!(out, "<th>{}</th>", html_escape(&s.id))?;
+    }
+    writeln!(out, "</tr>")?;
+    for id in ids {
+        write!(out, "<tr><td>{id}</td>")?;
+        for s in a.zones.iter().chain(&a.conduits) {
+            match s.requirements.iter().find(|r| r.id == id) {
+                Some(r) => write!(
+                    out,
+                    "<td class=\"{}\">{}{}</td>",
+                    status_class(r.status),
+                    r.status.as_str(),
+                    match r.provenance {
+                        Provenance::Observed => " (o)",
+                        Provenance::Attested => " (a)",
+                        Provenance::Unknown => "",
+                    }
+                )?,
+                None => write!(out, "<td></td>")?,
+            }
+        }
+        writeln!(out, "</tr>")?;
+    }
+    writeln!(out, "</table>")?;
+    writeln!(out, "<h2>Remediation plan</h2><table><tr><th>#</th><th>scope</th><th>requirement</th><th>status</th><th>raises</th><th>score</th><th>action</th></tr>")?;
+    for act in &a.remediation {
+        writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{} {}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            act.rank,
+            html_escape(&act.scope),
+            act.requirement,
+            html_escape(&act.title),
+            status_class(act.status),
+            act.status.as_str(),
+            html_escape(&act.raises),
+            act.score,
+            html_escape(&act.action)
+        )?;
+    }
+    writeln!(out, "</table>")?;
+    writeln!(out, "<h2>Evidence</h2>")?;
+    for s in a.zones.iter().chain(&a.conduits) {
+        let with: Vec<&crate::RequirementResult> = s
+            .requirements
+            .iter()
+            .filter(|r| !r.evidence.is_empty() || r.attestation.is_some())
+            .collect();
+        if with.is_empty() {
+            continue;
+        }
+        writeln!(out, "<h3>{}</h3><ul>", html_escape(&s.id))?;
+        for r in with {
+            writeln!(
+                out,
+                "<li><b>{} {}</b>: <span class=\"{}\">{}</span><ul>",
+                r.id,
+                html_escape(&r.title),
+                status_class(r.status),
+                r.status.as_str()
+            )?;
+            for f in &r.evidence {
+                writeln!(
+                    out,
+                    "<li>observed <code>{}</code> ({}): {}",
+                    html_escape(&f.rule),
+                    f.status.as_str(),
+                    html_escape(&f.summary)
+                )?;
+                if !f.flows.is_empty() || !f.assets.is_empty() {
+                    let items: Vec<String> = f
+                        .flows
+                        .iter()
+                        .chain(&f.assets)
+                        .map(|x| format!("<code>{}</code>", html_escape(x)))
+                        .collect();
+                    writeln!(out, "<br>{}", items.join(", "))?;
+                }
+                writeln!(out, "</li>")?;
+            }
+            if let Some(att) = &r.attestation {
+                writeln!(
+                    out,
+                    "<li>attested {} by {} on {}{}</li>",
+                    att.status.as_str(),
+                    html_escape(att.by.as_deref().unwrap_or("?")),
+                    html_escape(att.date.as_deref().unwrap_or("?")),
+                    att.evidence
+                        .as_deref()
+                        .map(|e| format!(": {}", html_escape(e)))
+                        .unwrap_or_default()
+                )?;
+            }
+            if let Some(note) = &r.note {
+                writeln!(out, "<li>note: {}</li>", html_escape(note))?;
+            }
+            writeln!(out, "</ul></li>")?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+    writeln!(
+        out,
+        "<h2>Inputs</h2><table><tr><th>file</th><th>sha256</th></tr>"
+    )?;
+    let files = std::iter::once(&a.inputs.model)
+        .chain(a.inputs.attestations.as_ref())
+        .chain(&a.inputs.captures);
+    for f in files {
+        writeln!(
+            out,
+            "<tr><td>{}</td><td><code>{}</code></td></tr>",
+            html_escape(&f.path),
+            f.sha256
+        )?;
+    }
+    writeln!(out, "</table></body></html>")?;
+    Ok(())
+}
