@@ -14,6 +14,8 @@ use zonewarden_policy::Resolution;
 
 /// The attestation file commands use when `--attestations` is not given.
 pub const DEFAULT_ATTESTATIONS: &str = "attestations.toml";
+/// The risk inputs commands use when `--risk` is not given.
+pub const DEFAULT_RISK: &str = "risk.toml";
 /// Where `--snapshot` keeps assessments, inside the plant folder.
 pub const SNAPSHOT_DIR: &str = ".zonewarden/assessments";
 
@@ -38,6 +40,9 @@ struct RunArgs {
     /// Also store the result, with the hashes of its inputs, in .zonewarden/assessments/.
     #[arg(long)]
     snapshot: bool,
+    /// The 3-2 risk inputs (default: risk.toml in the plant folder, when it exists).
+    #[arg(long)]
+    risk: Option<PathBuf>,
     /// Remediation steps shown in the text summary.
     #[arg(long, default_value_t = 10)]
     top: usize,
@@ -54,6 +59,14 @@ enum AssessCommand {
         model: PathBuf,
         /// Where to write (default: attestations.toml; answers in it are kept).
         #[arg(long, default_value = DEFAULT_ATTESTATIONS)]
+        out: PathBuf,
+    },
+    /// Write a risk.toml (IEC 62443-3-2 inputs: system, matrix, consequence per zone,
+    /// approval) for the model's zones.
+    RiskTemplate {
+        #[arg(long, default_value = DEFAULT_MODEL)]
+        model: PathBuf,
+        #[arg(long, default_value = DEFAULT_RISK)]
         out: PathBuf,
     },
     /// What changed between two assessments (`assess --format json` or snapshots).
@@ -141,8 +154,53 @@ pub fn run(args: &AssessArgs) -> Result<ExitCode> {
     match &args.command {
         Some(AssessCommand::Template { model, out }) => template(model, out),
         Some(AssessCommand::Diff { old, new, format }) => diff(old, new, *format),
+        Some(AssessCommand::RiskTemplate { model, out }) => risk_template(model, out),
         None => assess(&args.run),
     }
+}
+
+fn risk_template(model_path: &Path, out: &Path) -> Result<ExitCode> {
+    let model = match load_model(model_path) {
+        Ok(m) => m,
+        Err(code) => return Ok(code),
+    };
+    if out.exists() {
+        eprintln!("zonewarden: {} exists; leaving it as it is", out.display());
+        return Ok(ExitCode::from(2));
+    }
+    std::fs::write(out, zonewarden_assess::risk::template(&model))
+        .with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "Wrote {}: fill in the system, consequences and approval.",
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn load_risk(
+    path: Option<&Path>,
+    model: &zonewarden_policy::Model,
+) -> Result<Option<zonewarden_assess::risk::RiskFile>, ExitCode> {
+    let (path, explicit) = match path {
+        Some(p) => (p.to_path_buf(), true),
+        None => (PathBuf::from(DEFAULT_RISK), false),
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(_) if !explicit => return Ok(None),
+        Err(e) => {
+            eprintln!("zonewarden: {}: {e}", path.display());
+            return Err(ExitCode::from(2));
+        }
+    };
+    zonewarden_assess::risk::RiskFile::parse(&path.display().to_string(), &text, model)
+        .map(Some)
+        .map_err(|errors| {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            ExitCode::from(2)
+        })
 }
 
 fn template(model_path: &Path, out: &Path) -> Result<ExitCode> {
@@ -232,13 +290,18 @@ fn assess(args: &RunArgs) -> Result<ExitCode> {
         Ok(a) => a,
         Err(code) => return Ok(code),
     };
+    let risk = match load_risk(args.risk.as_deref(), &model) {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
     let observed = observe(&args.captures);
-    let result = assessment(
+    let mut result = assessment(
         &model,
         &args.model,
         attestations.as_ref().map(|(a, p)| (a, p.as_path())),
         &observed,
     );
+    result.risk = Some(zonewarden_assess::risk::assess_risk(&result, risk.as_ref()));
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {

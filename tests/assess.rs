@@ -339,3 +339,51 @@ fn markdown_report_and_attestation_errors() {
     assert!(err.contains("attestations.toml:2:"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The 3-2 risk assessment: defaults from criticality, a risk.toml overrides, residual risk
+/// never above initial, and the countermeasures the attestations meet lower it.
+#[test]
+fn risk_assessment_follows_the_evidence_and_the_risk_file() {
+    let dir = plant("risk", true);
+    let doc = assess_json(&dir, &[]);
+    let zones = doc["risk"]["zones"].as_array().unwrap();
+    assert_eq!(zones.len(), 4);
+    for z in zones {
+        assert!(
+            z["residual_risk"].as_u64() <= z["initial_risk"].as_u64(),
+            "{z}"
+        );
+        assert_eq!(z["threats"].as_array().unwrap().len(), 14);
+    }
+    let operations = zones.iter().find(|z| z["zone"] == "operations").unwrap();
+    // Criticality medium → consequence 3; the office reaches it with no conduit → likely (4).
+    assert_eq!(operations["consequence"], 3);
+    assert_eq!(operations["initial_likelihood"], 4);
+    // Remote services (T0886): SR 1.1 and 1.13 attested, SR 5.1 and 7.7 fail → half met,
+    // likelihood 4 − floor(3 × 0.5) = 3.
+    let remote = operations["threats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["technique"] == "T0886")
+        .unwrap();
+    assert_eq!(remote["residual_likelihood"], 3, "{remote}");
+    // A risk file: the system, a consequence and the tolerable line.
+    let (out, err, code) = run(&dir, &["assess", "risk-template"]);
+    assert_eq!(code, 0, "{err}{out}");
+    let text = std::fs::read_to_string(dir.join("risk.toml"))
+        .unwrap()
+        .replacen("tolerable = 6", "tolerable = 20", 1)
+        .replacen("name = \"Demo plant\"", "name = \"Demo line\"", 1);
+    std::fs::write(dir.join("risk.toml"), text).unwrap();
+    let doc = assess_json(&dir, &[]);
+    assert_eq!(doc["risk"]["system"]["name"], "Demo line");
+    assert!(doc["risk"]["zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|z| z["tolerable"] == true));
+    let (_, _, code) = run(&dir, &["assess", "risk-template"]);
+    assert_eq!(code, 2, "risk-template does not overwrite");
+    let _ = std::fs::remove_dir_all(&dir);
+}

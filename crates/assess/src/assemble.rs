@@ -203,5 +203,6 @@ pub fn assess(
         zones,
         conduits,
         remediation,
+        risk: None,
     }
 }

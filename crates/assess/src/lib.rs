@@ -15,9 +15,12 @@
 
 mod assemble;
 pub mod attest;
+pub mod components;
 pub mod diff;
+pub mod questionnaire;
 pub mod remediate;
 pub mod render;
+pub mod risk;
 pub mod rules;
 
 use serde::{Deserialize, Serialize};
@@ -229,6 +232,9 @@ pub struct Assessment {
     pub zones: Vec<ScopeResult>,
     pub conduits: Vec<ScopeResult>,
     pub remediation: Vec<remediate::Action>,
+    /// The IEC 62443-3-2 risk assessment of the zones (ZCR 1–7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk: Option<risk::RiskAssessment>,
 }
 
 /// Requirements that describe a conduit rather than a zone's devices: integrity and

@@ -132,6 +132,32 @@ pub fn write_text(a: &Assessment, out: &mut dyn Write, top: usize) -> io::Result
             )?;
         }
     }
+    if let Some(risk) = &a.risk {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Risk (IEC 62443-3-2; consequence × likelihood, tolerable ≤ {}):",
+            risk.matrix.tolerable
+        )?;
+        for z in &risk.zones {
+            writeln!(
+                out,
+                "  {:<24} initial {:>2} ({}×{})  residual {:>2} ({}×{})  {}",
+                z.zone,
+                z.initial_risk,
+                z.consequence,
+                z.initial_likelihood,
+                z.residual_risk,
+                z.consequence,
+                z.residual_likelihood,
+                if z.tolerable {
+                    "tolerable"
+                } else {
+                    "NOT tolerable"
+                }
+            )?;
+        }
+    }
     Ok(())
 }
 
@@ -252,6 +278,9 @@ pub fn write_markdown(a: &Assessment, out: &mut dyn Write) -> io::Result<()> {
             act.raises,
             md_escape(&act.action)
         )?;
+    }
+    if let Some(risk) = &a.risk {
+        write_risk_markdown(risk, out)?;
     }
     writeln!(out, "\n## Evidence\n")?;
     for s in a.zones.iter().chain(&a.conduits) {
@@ -440,6 +469,36 @@ code{{font-size:12px}}</style></head><body>"
         )?;
     }
     writeln!(out, "</table>")?;
+    if let Some(risk) = &a.risk {
+        writeln!(
+            out,
+            "<h2>Risk register (IEC 62443-3-2)</h2><p>Risk = consequence × likelihood; tolerable at or below {}.</p>",
+            risk.matrix.tolerable
+        )?;
+        writeln!(out, "<table><tr><th>zone</th><th>initial</th><th>residual</th><th>tolerable</th><th>threats not countered</th><th>rationale</th></tr>")?;
+        for z in &risk.zones {
+            let open: Vec<String> = z
+                .threats
+                .iter()
+                .filter(|t| !t.countermeasures_missing.is_empty())
+                .map(|t| format!("{} {}", t.technique, html_escape(&t.name)))
+                .collect();
+            writeln!(
+                out,
+                "<tr><td>{}</td><td>{} ({}×{})</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td></tr>",
+                html_escape(&z.zone),
+                z.initial_risk,
+                z.consequence,
+                z.initial_likelihood,
+                z.residual_risk,
+                if z.tolerable { "met" } else { "fail" },
+                if z.tolerable { "yes" } else { "no" },
+                open.join(", "),
+                html_escape(&z.rationale)
+            )?;
+        }
+        writeln!(out, "</table>")?;
+    }
     writeln!(out, "<h2>Evidence</h2>")?;
     for s in a.zones.iter().chain(&a.conduits) {
         let with: Vec<&crate::RequirementResult> = s
@@ -515,5 +574,77 @@ code{{font-size:12px}}</style></head><body>"
         )?;
     }
     writeln!(out, "</table></body></html>")?;
+    Ok(())
+}
+
+fn write_risk_markdown(risk: &crate::risk::RiskAssessment, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "\n## Risk assessment (IEC 62443-3-2)\n")?;
+    if let Some(name) = &risk.system.name {
+        writeln!(
+            out,
+            "System under consideration (ZCR 1): {}.",
+            md_escape(name)
+        )?;
+    }
+    if let Some(b) = &risk.system.boundary {
+        writeln!(out, "Boundary: {}.", md_escape(b))?;
+    }
+    if !risk.system.access_points.is_empty() {
+        writeln!(
+            out,
+            "Access points: {}.",
+            md_escape(&risk.system.access_points.join(", "))
+        )?;
+    }
+    writeln!(
+        out,
+        "\nRisk = consequence × likelihood (1–5 each); tolerable at or below {}.\n",
+        risk.matrix.tolerable
+    )?;
+    writeln!(out, "| zone | consequence | initial likelihood | initial risk | residual risk | tolerable | rationale |\n|---|---|---|---|---|---|---|")?;
+    for z in &risk.zones {
+        let label = |labels: &[String], n: u8| {
+            labels
+                .get(usize::from(n.saturating_sub(1)))
+                .cloned()
+                .unwrap_or_default()
+        };
+        writeln!(
+            out,
+            "| {} | {} {} | {} {} | {} | {} | {} | {} |",
+            md_escape(&z.zone),
+            z.consequence,
+            label(&risk.matrix.consequence_labels, z.consequence),
+            z.initial_likelihood,
+            label(&risk.matrix.likelihood_labels, z.initial_likelihood),
+            z.initial_risk,
+            z.residual_risk,
+            if z.tolerable { "yes" } else { "**no**" },
+            md_escape(&z.rationale)
+        )?;
+    }
+    writeln!(out, "\n### Risk register (threats per zone, ZCR 5)\n")?;
+    writeln!(out, "| zone | threat (ATT&CK for ICS) | countermeasures met | missing | residual risk |\n|---|---|---|---|---|")?;
+    for z in &risk.zones {
+        for t in &z.threats {
+            writeln!(
+                out,
+                "| {} | {} {} | {} | {} | {} |",
+                md_escape(&z.zone),
+                t.technique,
+                md_escape(&t.name),
+                t.countermeasures_met.join(", "),
+                t.countermeasures_missing.join(", "),
+                t.residual_risk
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "\nDocumented requirements (ZCR 6): each zone's SL-T and the unmet requirements of the remediation plan.\n\nApproval (ZCR 7): {} {} {}",
+        risk.approval.by.as_deref().unwrap_or("(not approved)"),
+        risk.approval.role.as_deref().unwrap_or(""),
+        risk.approval.date.as_deref().unwrap_or("")
+    )?;
     Ok(())
 }
