@@ -69,6 +69,24 @@ enum AssessCommand {
         #[arg(long, default_value = DEFAULT_RISK)]
         out: PathBuf,
     },
+    /// The IEC 62443-2-1 security-program questionnaire: maturity ML1-ML4 per requirement,
+    /// group and element (answers in program.toml; `--template` writes it).
+    Program(QuestionnaireArgs),
+    /// The IEC 62443-4-1 secure development lifecycle questionnaire for product suppliers
+    /// (answers in sdl.toml; `--template` writes it).
+    Sdl(QuestionnaireArgs),
+    /// SL-C of products from the 4-2 requirements they meet (components.toml;
+    /// `--template TYPE` writes one).
+    Components {
+        #[arg(long, default_value = "components.toml")]
+        file: PathBuf,
+        /// Write a template listing every 4-2 row of a type (software-application,
+        /// embedded-device, host-device, network-device, or all) instead.
+        #[arg(long, value_name = "TYPE")]
+        template: Option<String>,
+        #[arg(long, value_enum, default_value_t = AssessFormat::Text)]
+        format: AssessFormat,
+    },
     /// What changed between two assessments (`assess --format json` or snapshots).
     Diff {
         old: PathBuf,
@@ -76,6 +94,21 @@ enum AssessCommand {
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
     },
+}
+
+#[derive(clap::Args, Debug)]
+struct QuestionnaireArgs {
+    /// The answer file (default: program.toml or sdl.toml in the current folder).
+    #[arg(long)]
+    answers: Option<PathBuf>,
+    /// Write the questionnaire (keeping answers already in the file) instead of evaluating.
+    #[arg(long)]
+    template: bool,
+    #[arg(long, value_enum, default_value_t = AssessFormat::Text)]
+    format: AssessFormat,
+    /// Items to raise first shown in the text summary.
+    #[arg(long, default_value_t = 10)]
+    top: usize,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -155,8 +188,139 @@ pub fn run(args: &AssessArgs) -> Result<ExitCode> {
         Some(AssessCommand::Template { model, out }) => template(model, out),
         Some(AssessCommand::Diff { old, new, format }) => diff(old, new, *format),
         Some(AssessCommand::RiskTemplate { model, out }) => risk_template(model, out),
+        Some(AssessCommand::Program(q)) => {
+            questionnaire(zonewarden_assess::questionnaire::Kind::Program, q)
+        }
+        Some(AssessCommand::Sdl(q)) => {
+            questionnaire(zonewarden_assess::questionnaire::Kind::Sdl, q)
+        }
+        Some(AssessCommand::Components {
+            file,
+            template,
+            format,
+        }) => components(file, template.as_deref(), *format),
         None => assess(&args.run),
     }
+}
+
+fn questionnaire(
+    kind: zonewarden_assess::questionnaire::Kind,
+    args: &QuestionnaireArgs,
+) -> Result<ExitCode> {
+    use zonewarden_assess::questionnaire as q;
+    let path = args
+        .answers
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(kind.file_name()));
+    let previous = match std::fs::read_to_string(&path) {
+        Ok(text) => match q::parse(&path.display().to_string(), &text, kind) {
+            Ok(a) => Some(a),
+            Err(errors) => {
+                for e in &errors {
+                    eprintln!("{e}");
+                }
+                return Ok(ExitCode::from(2));
+            }
+        },
+        Err(_) if args.template => None,
+        Err(e) => {
+            eprintln!("zonewarden: {}: {e}", path.display());
+            eprintln!(
+                "zonewarden: write the questionnaire first with `zonewarden assess {} --template`",
+                kind.as_str()
+            );
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if args.template {
+        std::fs::write(&path, q::template(kind, previous.as_ref()))
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!(
+            "Wrote {}: {} question(s) of {}{}.",
+            path.display(),
+            q::questions(kind).len(),
+            kind.standard(),
+            if previous.is_some() {
+                "; earlier answers kept"
+            } else {
+                ""
+            }
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let answers = previous.unwrap_or_else(|| q::Answers::new(&path.display().to_string(), kind));
+    let result = q::evaluate(kind, &answers);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        AssessFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &result)?;
+            writeln!(out)?;
+        }
+        AssessFormat::Markdown | AssessFormat::Html => q::write_markdown(&result, &mut out)?,
+        AssessFormat::Text => q::write_text(&result, &mut out, args.top)?,
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn components(file: &Path, template: Option<&str>, format: AssessFormat) -> Result<ExitCode> {
+    use zonewarden_assess::components as c;
+    if let Some(kind) = template {
+        let t = if kind == "all" {
+            zonewarden_catalog::ComponentType::All
+        } else {
+            match c::parse_type(kind) {
+                Some(t) => t,
+                None => {
+                    eprintln!(
+                        "zonewarden: unknown component type {kind:?}: use software-application, embedded-device, host-device, network-device or all"
+                    );
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        };
+        if file.exists() {
+            eprintln!("zonewarden: {} exists; leaving it as it is", file.display());
+            return Ok(ExitCode::from(2));
+        }
+        std::fs::write(file, c::template_components(t))
+            .with_context(|| format!("writing {}", file.display()))?;
+        println!(
+            "Wrote {}: list the 4-2 requirements each product meets.",
+            file.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("zonewarden: {}: {e}", file.display());
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let parsed = match c::parse(&file.display().to_string(), &text) {
+        Ok(p) => p,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let results = c::evaluate(&parsed);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match format {
+        AssessFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &results)?;
+            writeln!(out)?;
+        }
+        AssessFormat::Markdown | AssessFormat::Html => c::write_markdown(&results, &mut out)?,
+        AssessFormat::Text => c::write_text(&results, &mut out)?,
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn risk_template(model_path: &Path, out: &Path) -> Result<ExitCode> {

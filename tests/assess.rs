@@ -387,3 +387,50 @@ fn risk_assessment_follows_the_evidence_and_the_risk_file() {
     assert_eq!(code, 2, "risk-template does not overwrite");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The program (2-1) and supplier (4-1, 4-2) sides through the command line.
+#[test]
+fn program_and_supplier_questionnaires_and_sl_c() {
+    let dir =
+        std::env::temp_dir().join(format!("zonewarden-assess-{}-program", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (out, err, code) = run(&dir, &["assess", "program", "--template"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("87 question(s)"), "{out}");
+    // Answer one requirement of ORG 1: the group stays at ML0 (its other requirements are
+    // unanswered), the answer shows.
+    let text = std::fs::read_to_string(dir.join("program.toml")).unwrap();
+    let answered = text.replacen(
+        "id = \"ORG 1.1\"\nmaturity = 0\nby = \"\"",
+        "id = \"ORG 1.1\"\nmaturity = 3\nby = \"CISO\"",
+        1,
+    );
+    assert_ne!(answered, text, "ORG 1.1 is asked");
+    std::fs::write(dir.join("program.toml"), answered).unwrap();
+    let (json, err, code) = run(&dir, &["assess", "program", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["answered"], 1);
+    assert_eq!(doc["maturity"], 0);
+    let (_, err, code) = run(&dir, &["assess", "sdl"]);
+    assert_eq!(code, 2, "no sdl.toml yet");
+    assert!(err.contains("--template"), "{err}");
+    let (_, _, code) = run(
+        &dir,
+        &["assess", "components", "--template", "network-device"],
+    );
+    assert_eq!(code, 0);
+    let (text, err, code) = run(&dir, &["assess", "components"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains("SL-C"), "{text}");
+    std::fs::write(
+        dir.join("components.toml"),
+        "[[component]]\nid = \"sw\"\ntype = \"network-device\"\nmeets = [\"EDR 3.2\"]\n",
+    )
+    .unwrap();
+    let (_, err, code) = run(&dir, &["assess", "components"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("components.toml:4"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
