@@ -118,6 +118,8 @@ enum AssessFormat {
     Markdown,
     /// A self-contained HTML report (no scripts, no external resources).
     Html,
+    /// OSCAL 1.1 assessment-results JSON.
+    Oscal,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -257,7 +259,9 @@ fn questionnaire(
             serde_json::to_writer_pretty(&mut out, &result)?;
             writeln!(out)?;
         }
-        AssessFormat::Markdown | AssessFormat::Html => q::write_markdown(&result, &mut out)?,
+        AssessFormat::Markdown | AssessFormat::Html | AssessFormat::Oscal => {
+            q::write_markdown(&result, &mut out)?
+        }
         AssessFormat::Text => q::write_text(&result, &mut out, args.top)?,
     }
     out.flush()?;
@@ -316,7 +320,9 @@ fn components(file: &Path, template: Option<&str>, format: AssessFormat) -> Resu
             serde_json::to_writer_pretty(&mut out, &results)?;
             writeln!(out)?;
         }
-        AssessFormat::Markdown | AssessFormat::Html => c::write_markdown(&results, &mut out)?,
+        AssessFormat::Markdown | AssessFormat::Html | AssessFormat::Oscal => {
+            c::write_markdown(&results, &mut out)?
+        }
         AssessFormat::Text => c::write_text(&results, &mut out)?,
     }
     out.flush()?;
@@ -475,6 +481,10 @@ fn assess(args: &RunArgs) -> Result<ExitCode> {
         }
         AssessFormat::Markdown => zonewarden_assess::render::write_markdown(&result, &mut out)?,
         AssessFormat::Html => zonewarden_assess::render::write_html(&result, &mut out)?,
+        AssessFormat::Oscal => {
+            serde_json::to_writer_pretty(&mut out, &zonewarden_assess::oscal::to_oscal(&result))?;
+            writeln!(out)?;
+        }
         AssessFormat::Text => zonewarden_assess::render::write_text(&result, &mut out, args.top)?,
     }
     out.flush()?;

@@ -17,6 +17,7 @@ mod assemble;
 pub mod attest;
 pub mod components;
 pub mod diff;
+pub mod oscal;
 pub mod questionnaire;
 pub mod remediate;
 pub mod render;
