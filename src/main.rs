@@ -4,6 +4,7 @@
 
 mod assess;
 mod bench;
+mod detect;
 mod zones;
 
 use anyhow::{Context, Result};
@@ -59,6 +60,10 @@ enum Command {
     /// IEC 62443-3-3 assessment of the zones and conduits: SL-A from observed and attested
     /// evidence, gaps, ranked remediation (`assess template`, `assess diff`).
     Assess(assess::AssessArgs),
+    /// Threat detection over captures: ICS operations that matter (stop, download,
+    /// firmware), reconnaissance, policy violations, changes against a baseline, credentials
+    /// in clear.
+    Detect(detect::DetectArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -157,6 +162,7 @@ fn main() -> ExitCode {
         Command::Init { dir } => zones::init(&dir.unwrap_or_else(|| PathBuf::from("."))),
         Command::Zones(command) => zones::run(&command),
         Command::Assess(args) => assess::run(&args),
+        Command::Detect(args) => detect::run(&args),
         Command::Bench(args) => bench::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {

@@ -135,6 +135,11 @@ pub struct Observed {
 }
 
 pub fn observe(captures: &[PathBuf]) -> Observed {
+    observe_with_map(captures).0
+}
+
+/// The same, keeping the communication map (for detections).
+pub fn observe_with_map(captures: &[PathBuf]) -> (Observed, CommunicationMap) {
     let inputs = expand_inputs(captures);
     let options = ScanOptions {
         keep_flows: true,
@@ -143,11 +148,14 @@ pub fn observe(captures: &[PathBuf]) -> Observed {
     let (report, map, inventory): (ScanReport, CommunicationMap, Inventory) =
         crate::dissect(&inputs, &options, &mut zonewarden_engine::Silent);
     let conversations = zonewarden_policy::conversations(&report.flows, &map);
-    Observed {
-        report,
-        inventory,
-        conversations,
-    }
+    (
+        Observed {
+            report,
+            inventory,
+            conversations,
+        },
+        map,
+    )
 }
 
 pub fn run(command: &ZonesCommand) -> Result<ExitCode> {

@@ -44,6 +44,8 @@ pub struct OpStats {
     /// Lowest and highest-plus-one data address touched, where the protocol addresses data.
     pub address_min: Option<u32>,
     pub address_end: Option<u32>,
+    /// The first message's packet: (input index, packet number), evidence for alerts.
+    pub first_at: Option<(u32, u64)>,
 }
 
 impl OpStats {
@@ -59,6 +61,14 @@ impl OpStats {
     }
 
     pub(crate) fn merge(&mut self, other: &OpStats) {
+        let earlier = match (self.first_ts, other.first_ts) {
+            (None, _) => true,
+            (Some(mine), Some(theirs)) => theirs < mine,
+            (Some(_), None) => false,
+        };
+        if earlier && other.first_at.is_some() {
+            self.first_at = other.first_at;
+        }
         self.count += other.count;
         self.requests += other.requests;
         self.responses += other.responses;

@@ -140,6 +140,9 @@ impl Output<'_> {
             }
         };
         stats.seen(self.ts);
+        if stats.first_at.is_none() {
+            stats.first_at = Some(self.at);
+        }
         match kind {
             MessageKind::Request => {
                 stats.count += 1;

@@ -1,0 +1,195 @@
+//! `zonewarden detect`: the detections over captures, against an optional baseline and
+//! zones model. Exit codes: 0 done (3 with `--exit-code` when something was detected),
+//! 1 some capture unreadable, 2 usage or file errors.
+
+use crate::zones::DEFAULT_MODEL;
+use anyhow::{Context, Result};
+use clap::ValueEnum;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use zonewarden_detect::{Baseline, Severity};
+use zonewarden_policy::Resolution;
+
+#[derive(clap::Args, Debug)]
+pub struct DetectArgs {
+    #[arg(required = true, value_name = "CAPTURE")]
+    captures: Vec<PathBuf>,
+    /// Compare with this learned baseline (new devices, bindings, firmware, conversations,
+    /// protocols, kinds of operation, writers).
+    #[arg(long)]
+    baseline: Option<PathBuf>,
+    /// Learn from the captures into this baseline file (created, or updated with what is
+    /// new) instead of detecting.
+    #[arg(long, conflicts_with = "baseline")]
+    learn: Option<PathBuf>,
+    /// Zones model for policy alerts (default: zones.toml in the plant folder, when it exists).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = DetectFormat::Text)]
+    format: DetectFormat,
+    /// Alerts below this severity are not shown.
+    #[arg(long, value_enum, default_value_t = MinSeverity::Info)]
+    min_severity: MinSeverity,
+    /// Exit with code 3 when an alert is shown.
+    #[arg(long)]
+    exit_code: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum DetectFormat {
+    Text,
+    /// One alert per line (JSON Lines).
+    Jsonl,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum MinSeverity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl MinSeverity {
+    fn level(self) -> Severity {
+        match self {
+            MinSeverity::Info => Severity::Info,
+            MinSeverity::Low => Severity::Low,
+            MinSeverity::Medium => Severity::Medium,
+            MinSeverity::High => Severity::High,
+            MinSeverity::Critical => Severity::Critical,
+        }
+    }
+}
+
+fn file_name(path: &str) -> String {
+    Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+pub fn run(args: &DetectArgs) -> Result<ExitCode> {
+    let model_path = args.model.clone().or_else(|| {
+        Path::new(DEFAULT_MODEL)
+            .exists()
+            .then(|| PathBuf::from(DEFAULT_MODEL))
+    });
+    let model = match &model_path {
+        Some(p) => match crate::zones::load_model(p) {
+            Ok(m) => Some(m),
+            Err(code) => return Ok(code),
+        },
+        None => None,
+    };
+    let baseline = match &args.baseline {
+        Some(p) => {
+            let text = match std::fs::read_to_string(p) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("zonewarden: {}: {e}", p.display());
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            match serde_json::from_str::<Baseline>(&text) {
+                Ok(b) => Some(b),
+                Err(e) => {
+                    eprintln!("zonewarden: {}: not a baseline: {e}", p.display());
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        None => None,
+    };
+    let (observed, map) = crate::zones::observe_with_map(&args.captures);
+    let inputs: Vec<String> = observed
+        .report
+        .inputs
+        .iter()
+        .map(|i| i.path.clone())
+        .collect();
+    if let Some(path) = &args.learn {
+        let sources: Vec<String> = inputs.iter().map(|p| file_name(p)).collect();
+        let mut learned =
+            Baseline::learn(&observed.inventory, &observed.conversations, &map, &sources);
+        if let Ok(text) = std::fs::read_to_string(path) {
+            match serde_json::from_str::<Baseline>(&text) {
+                Ok(mut old) => {
+                    old.merge(learned);
+                    learned = old;
+                }
+                Err(e) => {
+                    eprintln!("zonewarden: {}: not a baseline: {e}", path.display());
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        let text = serde_json::to_string_pretty(&learned)? + "\n";
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!(
+            "zonewarden: baseline {}: {} device(s), {} conversation(s), {} operation class(es) per pair",
+            path.display(),
+            learned.devices.len(),
+            learned.conversations.len(),
+            learned.operation_classes.len()
+        );
+        return Ok(crate::exit_code(&observed.report));
+    }
+    let resolution = model
+        .as_ref()
+        .map(|m| Resolution::new(m, &observed.inventory));
+    let check = match (&model, &resolution) {
+        (Some(m), Some(r)) => Some(zonewarden_policy::check(m, r, &observed.conversations)),
+        _ => None,
+    };
+    let detect_inputs = zonewarden_detect::Inputs {
+        map: &map,
+        inventory: &observed.inventory,
+        conversations: &observed.conversations,
+        inputs: &inputs,
+        model: model.as_ref(),
+        resolution: resolution.as_ref(),
+        check: check.as_ref(),
+        baseline: baseline.as_ref(),
+    };
+    let alerts: Vec<zonewarden_detect::Alert> = zonewarden_detect::detect(&detect_inputs)
+        .into_iter()
+        .filter(|a| a.severity >= args.min_severity.level())
+        .collect();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        DetectFormat::Jsonl => {
+            for a in &alerts {
+                serde_json::to_writer(&mut out, a)?;
+                writeln!(out)?;
+            }
+        }
+        DetectFormat::Text => {
+            for a in &alerts {
+                writeln!(
+                    out,
+                    "{} {:<8} {} {} [{}] {} ×{}{}",
+                    a.time,
+                    a.severity.as_str(),
+                    a.rule,
+                    a.name,
+                    a.attack,
+                    a.summary,
+                    a.count,
+                    a.evidence
+                        .as_ref()
+                        .map(|e| format!(" (first: {} packet {})", file_name(&e.file), e.packet))
+                        .unwrap_or_default()
+                )?;
+            }
+            writeln!(out, "{} alert(s)", alerts.len())?;
+        }
+    }
+    out.flush()?;
+    if args.exit_code && !alerts.is_empty() {
+        return Ok(ExitCode::from(3));
+    }
+    Ok(crate::exit_code(&observed.report))
+}
