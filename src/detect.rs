@@ -153,7 +153,16 @@ pub fn run(args: &DetectArgs) -> Result<ExitCode> {
         check: check.as_ref(),
         baseline: baseline.as_ref(),
     };
-    let alerts: Vec<zonewarden_detect::Alert> = zonewarden_detect::detect(&detect_inputs)
+    let started = std::time::Instant::now();
+    let detected = zonewarden_detect::detect(&detect_inputs);
+    tracing::debug!(
+        alerts = detected.len(),
+        edges = map.edges().count(),
+        conversations = observed.conversations.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "detections run"
+    );
+    let alerts: Vec<zonewarden_detect::Alert> = detected
         .into_iter()
         .filter(|a| a.severity >= args.min_severity.level())
         .collect();

@@ -513,7 +513,11 @@ fn reconnaissance(ctx: &mut Ctx<'_>) {
     let mut probes: BTreeMap<IpAddr, Probes> = BTreeMap::new();
     for c in ctx.inputs.conversations {
         // A SYN answered by a reset is two packets; a completed handshake is three.
-        if is_local_only(c.server) || !(c.server_packets == 0 || c.packets <= 2 * c.flows) {
+        // Only what the client sent counts: replies to a broadcast are not probes.
+        if is_local_only(c.server)
+            || c.client_packets == 0
+            || !(c.server_packets == 0 || c.packets <= 2 * c.flows)
+        {
             continue;
         }
         let e = probes
@@ -570,6 +574,17 @@ fn reconnaissance(ctx: &mut Ctx<'_>) {
                 || n.contains("dcp identify")
                 || n.contains("read cpu model");
             if !identifying || stats.count == 0 {
+                continue;
+            }
+            // A discovery the baseline already knows from this client to this target is
+            // routine (an engineering tool browsing its network).
+            if ctx.inputs.baseline.is_some_and(|b| {
+                b.protocols.contains(&pair_key(
+                    &e.key.client,
+                    &e.key.server,
+                    e.key.protocol.as_str(),
+                ))
+            }) {
                 continue;
             }
             let d = discovery
