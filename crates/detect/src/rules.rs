@@ -133,8 +133,14 @@ pub struct Inputs<'a> {
 
 /// Which rule an operation raises, by its class and name.
 pub fn operation_rule(protocol: Protocol, name: &str, class: OpClass) -> Option<Rule> {
-    let n = name.to_ascii_lowercase().replace(['_', '-'], " ");
-    let has = |w: &str| n.contains(w);
+    // Names come as "Force Listen Only Mode", "DISABLE_UNSOLICITED",
+    // "deviceCommunicationControl": compared without case, spaces or separators.
+    let n: String = name
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let has = |w: &str| n.contains(&w.replace(' ', ""));
     match class {
         OpClass::Program => Some(if has("firmware") {
             FIRMWARE
