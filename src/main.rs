@@ -5,6 +5,7 @@
 mod assess;
 mod bench;
 mod detect;
+mod monitor;
 mod zones;
 
 use anyhow::{Context, Result};
@@ -64,6 +65,9 @@ enum Command {
     /// firmware), reconnaissance, policy violations, changes against a baseline, credentials
     /// in clear.
     Detect(detect::DetectArgs),
+    /// Detections as capture files appear in a directory (rotating files from a tap or a
+    /// capture tool); alerts to stdout and to syslog/CEF collectors over UDP or TCP.
+    Monitor(monitor::MonitorArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -163,6 +167,7 @@ fn main() -> ExitCode {
         Command::Zones(command) => zones::run(&command),
         Command::Assess(args) => assess::run(&args),
         Command::Detect(args) => detect::run(&args),
+        Command::Monitor(args) => monitor::run(&args),
         Command::Bench(args) => bench::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
