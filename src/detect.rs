@@ -26,6 +26,12 @@ pub struct DetectArgs {
     /// Zones model for policy alerts (default: zones.toml in the plant folder, when it exists).
     #[arg(long)]
     model: Option<PathBuf>,
+    /// Maintenance windows: planned operations suppressed or downgraded (TOML).
+    #[arg(long)]
+    maintenance: Option<PathBuf>,
+    /// POST each alert as JSON to this URL (http://host:port/path), with retries.
+    #[arg(long, value_name = "URL")]
+    webhook: Vec<String>,
     #[arg(long, value_enum, default_value_t = DetectFormat::Text)]
     format: DetectFormat,
     /// Alerts below this severity are not shown.
@@ -102,6 +108,14 @@ pub fn run(args: &DetectArgs) -> Result<ExitCode> {
         }
         None => None,
     };
+    let windows = match crate::monitor::load_windows(args.maintenance.as_deref()) {
+        Ok(w) => w,
+        Err(code) => return Ok(code),
+    };
+    let hooks = match crate::monitor::webhooks(&args.webhook) {
+        Ok(h) => h,
+        Err(code) => return Ok(code),
+    };
     let (observed, map) = crate::zones::observe_with_map(&args.captures);
     let inputs: Vec<String> = observed
         .report
@@ -162,6 +176,10 @@ pub fn run(args: &DetectArgs) -> Result<ExitCode> {
         seconds = started.elapsed().as_secs_f64(),
         "detections run"
     );
+    let (detected, suppressed) = zonewarden_detect::maintenance::apply(&windows, detected);
+    if suppressed > 0 {
+        eprintln!("zonewarden: {suppressed} alert(s) suppressed by maintenance windows");
+    }
     let alerts: Vec<zonewarden_detect::Alert> = detected
         .into_iter()
         .filter(|a| a.severity >= args.min_severity.level())
@@ -197,6 +215,9 @@ pub fn run(args: &DetectArgs) -> Result<ExitCode> {
         }
     }
     out.flush()?;
+    for alert in &alerts {
+        crate::monitor::post(&hooks, alert);
+    }
     if args.exit_code && !alerts.is_empty() {
         return Ok(ExitCode::from(3));
     }

@@ -12,7 +12,8 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
-use zonewarden_detect::output::{cef, syslog_5424, Sender};
+use zonewarden_detect::maintenance::Window;
+use zonewarden_detect::output::{cef, syslog_5424, Sender, Webhook};
 use zonewarden_detect::{Alert, Baseline};
 use zonewarden_policy::Resolution;
 
@@ -27,6 +28,12 @@ pub struct MonitorArgs {
     /// Zones model for policy alerts (default: zones.toml here, when it exists).
     #[arg(long)]
     model: Option<PathBuf>,
+    /// Maintenance windows: planned operations suppressed or downgraded (TOML).
+    #[arg(long)]
+    maintenance: Option<PathBuf>,
+    /// POST each alert as JSON to this URL (http://host:port/path), with retries.
+    #[arg(long, value_name = "URL")]
+    webhook: Vec<String>,
     #[arg(long, value_enum, default_value_t = StreamFormat::Jsonl)]
     format: StreamFormat,
     /// Also send each alert to a collector: udp://host:port or tcp://host:port (repeatable).
@@ -54,6 +61,41 @@ enum StreamFormat {
 enum WireFormat {
     Syslog,
     Cef,
+}
+
+/// The maintenance windows of `--maintenance`, or the error printed (exit code 2).
+pub fn load_windows(path: Option<&Path>) -> Result<Vec<Window>, ExitCode> {
+    let Some(path) = path else {
+        return Ok(Vec::new());
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("zonewarden: {}: {e}", path.display());
+        ExitCode::from(2)
+    })?;
+    zonewarden_detect::maintenance::parse(&path.display().to_string(), &text).map_err(|e| {
+        eprintln!("zonewarden: {e}");
+        ExitCode::from(2)
+    })
+}
+
+pub fn webhooks(urls: &[String]) -> Result<Vec<Webhook>, ExitCode> {
+    urls.iter()
+        .map(|u| {
+            Webhook::new(u).map_err(|e| {
+                eprintln!("zonewarden: {e}");
+                ExitCode::from(2)
+            })
+        })
+        .collect()
+}
+
+/// Posts an alert to every webhook; a failure after the retries is reported, not fatal.
+pub fn post(hooks: &[Webhook], alert: &Alert) {
+    for hook in hooks {
+        if let Err(e) = hook.post(alert) {
+            eprintln!("zonewarden: webhook: alert {} not delivered: {e}", alert.id);
+        }
+    }
 }
 
 fn is_capture(path: &Path) -> bool {
@@ -109,6 +151,14 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
             )
         }
         None => None,
+    };
+    let windows = match load_windows(args.maintenance.as_deref()) {
+        Ok(w) => w,
+        Err(code) => return Ok(code),
+    };
+    let hooks = match webhooks(&args.webhook) {
+        Ok(h) => h,
+        Err(code) => return Ok(code),
     };
     let mut senders = Vec::new();
     for target in &args.syslog {
@@ -180,7 +230,7 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
                 (Some(m), Some(r)) => Some(zonewarden_policy::check(m, r, &observed.conversations)),
                 _ => None,
             };
-            let alerts = zonewarden_detect::detect(&zonewarden_detect::Inputs {
+            let detected = zonewarden_detect::detect(&zonewarden_detect::Inputs {
                 map: &map,
                 inventory: &observed.inventory,
                 conversations: &observed.conversations,
@@ -190,6 +240,7 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
                 check: check.as_ref(),
                 baseline: baseline.as_ref(),
             });
+            let (alerts, _) = zonewarden_detect::maintenance::apply(&windows, detected);
             let mut out = stdout.lock();
             for alert in alerts.iter().filter(|a| seen_alerts.insert(a.id.clone())) {
                 emit(alert, args.format, &mut out)?;
@@ -202,6 +253,7 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
                         eprintln!("zonewarden: {target}: {e}");
                     }
                 }
+                post(&hooks, alert);
             }
             out.flush()?;
         }

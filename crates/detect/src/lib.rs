@@ -9,6 +9,7 @@
 //! target × (1 + zone SL-T / 4), documented in docs/detection.md.
 
 pub mod baseline;
+pub mod maintenance;
 pub mod output;
 pub mod rules;
 

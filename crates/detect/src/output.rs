@@ -253,3 +253,175 @@ mod tests {
         assert!(Sender::connect("http://127.0.0.1:1").is_err());
     }
 }
+
+/// An HTTP webhook: each alert POSTed as JSON to `http://host:port/path`, retried with
+/// exponential back-off (plain HTTP; put a TLS-terminating relay in front for HTTPS).
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    host: String,
+    address: String,
+    path: String,
+    pub retries: u32,
+    pub first_backoff: Duration,
+}
+
+impl Webhook {
+    pub fn new(url: &str) -> io::Result<Webhook> {
+        let bad = || {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{url}: use http://host[:port]/path"),
+            )
+        };
+        let rest = url.strip_prefix("http://").ok_or_else(bad)?;
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (rest.get(..i).unwrap_or(rest), rest.get(i..).unwrap_or("/")),
+            None => (rest, "/"),
+        };
+        if authority.is_empty() {
+            return Err(bad());
+        }
+        let address = if authority
+            .rsplit_once(':')
+            .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+        {
+            authority.to_string()
+        } else {
+            format!("{authority}:80")
+        };
+        Ok(Webhook {
+            host: authority.to_string(),
+            address,
+            path: path.to_string(),
+            retries: 4,
+            first_backoff: Duration::from_millis(500),
+        })
+    }
+
+    fn post_once(&self, body: &str) -> io::Result<u16> {
+        let addr = self
+            .address
+            .to_socket_addrs()?
+            .next()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, self.address.clone()))?;
+        let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        stream.set_write_timeout(Some(Duration::from_secs(10)))?;
+        write!(
+            stream,
+            "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: zonewarden/{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.path,
+            self.host,
+            env!("CARGO_PKG_VERSION"),
+            body.len()
+        )?;
+        stream.flush()?;
+        let mut reader = io::BufReader::new(stream);
+        let mut status_line = String::new();
+        io::BufRead::read_line(&mut reader, &mut status_line)?;
+        status_line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("no HTTP status: {status_line:?}"),
+                )
+            })
+    }
+
+    /// Posts the alert; a connection failure or a 5xx/429 answer is retried after
+    /// `first_backoff`, doubling each time; any other 4xx is final.
+    pub fn post(&self, alert: &Alert) -> io::Result<()> {
+        let body = serde_json::to_string(alert).map_err(io::Error::other)?;
+        let mut wait = self.first_backoff;
+        let mut last = io::Error::other("not sent");
+        for attempt in 0..=self.retries {
+            if attempt > 0 {
+                std::thread::sleep(wait);
+                wait = wait.saturating_mul(2);
+            }
+            match self.post_once(&body) {
+                Ok(code) if (200..300).contains(&code) => return Ok(()),
+                Ok(code) if code == 429 || code >= 500 => {
+                    last = io::Error::other(format!("HTTP {code}"));
+                }
+                Ok(code) => return Err(io::Error::other(format!("HTTP {code}: not retried"))),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+}
+
+#[cfg(test)]
+mod webhook_tests {
+    use super::*;
+    use std::io::{BufRead, BufReader, Read};
+
+    /// A receiver that answers 503 first, then 200: the post is retried once.
+    #[test]
+    fn webhook_posts_json_and_retries_after_a_server_error() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/alerts", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let mut bodies = Vec::new();
+            for answer in ["503 Service Unavailable", "200 OK"] {
+                let (stream, _) = listener.accept().unwrap();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut request_line = String::new();
+                reader.read_line(&mut request_line).unwrap();
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    reader.read_line(&mut line).unwrap();
+                    if line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap();
+                    }
+                }
+                let mut body = vec![0u8; length];
+                reader.read_exact(&mut body).unwrap();
+                bodies.push((request_line, String::from_utf8(body).unwrap()));
+                let mut s = stream;
+                write!(s, "HTTP/1.1 {answer}\r\nContent-Length: 0\r\n\r\n").unwrap();
+            }
+            bodies
+        });
+        let mut hook = Webhook::new(&url).unwrap();
+        hook.first_backoff = Duration::from_millis(10);
+        hook.post(&tests_alert()).unwrap();
+        let bodies = server.join().unwrap();
+        assert_eq!(bodies.len(), 2);
+        assert!(bodies[0].0.starts_with("POST /alerts HTTP/1.1"));
+        let json: serde_json::Value = serde_json::from_str(&bodies[1].1).unwrap();
+        assert_eq!(json["rule"], "ZWD-101");
+        assert!(Webhook::new("https://x/").is_err());
+    }
+
+    fn tests_alert() -> Alert {
+        Alert {
+            id: "1".into(),
+            rule: "ZWD-101".into(),
+            name: "Controller stopped".into(),
+            severity: Severity::High,
+            score: 30,
+            attack: "T0858".into(),
+            time: "2026-01-01T00:00:00.000000000Z".into(),
+            last_time: None,
+            assets: Vec::new(),
+            zone: None,
+            client: None,
+            server: None,
+            protocol: None,
+            operation: None,
+            count: 1,
+            summary: String::new(),
+            evidence: None,
+            block: None,
+        }
+    }
+}
