@@ -259,8 +259,10 @@ fn questionnaire(
             serde_json::to_writer_pretty(&mut out, &result)?;
             writeln!(out)?;
         }
-        AssessFormat::Markdown | AssessFormat::Html | AssessFormat::Oscal => {
-            q::write_markdown(&result, &mut out)?
+        AssessFormat::Markdown => q::write_markdown(&result, &mut out)?,
+        AssessFormat::Html | AssessFormat::Oscal => {
+            eprintln!("zonewarden: questionnaires are written as text, json or markdown");
+            return Ok(ExitCode::from(2));
         }
         AssessFormat::Text => q::write_text(&result, &mut out, args.top)?,
     }
@@ -320,8 +322,10 @@ fn components(file: &Path, template: Option<&str>, format: AssessFormat) -> Resu
             serde_json::to_writer_pretty(&mut out, &results)?;
             writeln!(out)?;
         }
-        AssessFormat::Markdown | AssessFormat::Html | AssessFormat::Oscal => {
-            c::write_markdown(&results, &mut out)?
+        AssessFormat::Markdown => c::write_markdown(&results, &mut out)?,
+        AssessFormat::Html | AssessFormat::Oscal => {
+            eprintln!("zonewarden: components are written as text, json or markdown");
+            return Ok(ExitCode::from(2));
         }
         AssessFormat::Text => c::write_text(&results, &mut out)?,
     }

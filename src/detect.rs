@@ -127,7 +127,16 @@ pub fn run(args: &DetectArgs) -> Result<ExitCode> {
         let sources: Vec<String> = inputs.iter().map(|p| file_name(p)).collect();
         let mut learned =
             Baseline::learn(&observed.inventory, &observed.conversations, &map, &sources);
-        if let Ok(text) = std::fs::read_to_string(path) {
+        let previous = match std::fs::read_to_string(path) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                // Never overwrite a baseline that could not be read.
+                eprintln!("zonewarden: {}: {e}", path.display());
+                return Ok(ExitCode::from(2));
+            }
+        };
+        if let Some(text) = previous {
             match serde_json::from_str::<Baseline>(&text) {
                 Ok(mut old) => {
                     old.merge(learned);

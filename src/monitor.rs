@@ -142,14 +142,16 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
         None => None,
     };
     let baseline: Option<Baseline> = match &args.baseline {
-        Some(p) => {
-            let text =
-                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-            Some(
-                serde_json::from_str(&text)
-                    .with_context(|| format!("{}: not a baseline", p.display()))?,
-            )
-        }
+        Some(p) => match std::fs::read_to_string(p)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| format!("not a baseline: {e}")))
+        {
+            Ok(b) => Some(b),
+            Err(e) => {
+                eprintln!("zonewarden: {}: {e}", p.display());
+                return Ok(ExitCode::from(2));
+            }
+        },
         None => None,
     };
     let windows = match load_windows(args.maintenance.as_deref()) {
@@ -175,18 +177,29 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     let host = hostname();
-    let poll = Duration::from_secs_f64(args.poll.max(0.05));
+    let poll = Duration::try_from_secs_f64(args.poll.clamp(0.05, 3600.0))
+        .unwrap_or(Duration::from_secs(2));
+    // Files read (pruned to those still in the directory, so a long run stays bounded).
     let mut done: HashSet<PathBuf> = HashSet::new();
-    let mut seen_alerts: HashSet<String> = HashSet::new();
+    let mut alerts_sent = 0usize;
     // Size and modification time at the previous look, for "stopped growing".
     let mut last_look: BTreeMap<PathBuf, (u64, SystemTime)> = BTreeMap::new();
+    let mut files_read = 0usize;
     let stdout = std::io::stdout();
     let mut status = ExitCode::SUCCESS;
     loop {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&args.follow)
+        let present: Vec<PathBuf> = std::fs::read_dir(&args.follow)
             .with_context(|| format!("reading {}", args.follow.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| is_capture(p) && !done.contains(p))
+            .filter(|p| is_capture(p))
+            .collect();
+        let present_set: HashSet<&PathBuf> = present.iter().collect();
+        done.retain(|p| present_set.contains(p));
+        last_look.retain(|p, _| present_set.contains(p));
+        let mut files: Vec<PathBuf> = present
+            .iter()
+            .filter(|p| !done.contains(*p))
+            .cloned()
             .collect();
         files.sort();
         let newest = files.last().cloned();
@@ -209,6 +222,8 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
                 continue;
             }
             done.insert(file.clone());
+            last_look.remove(&file);
+            files_read += 1;
             let (observed, map) = crate::zones::observe_with_map(std::slice::from_ref(&file));
             if observed.report.had_unreadable_input() {
                 eprintln!(
@@ -240,9 +255,18 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
                 check: check.as_ref(),
                 baseline: baseline.as_ref(),
             });
-            let (alerts, _) = zonewarden_detect::maintenance::apply(&windows, detected);
+            // Each file is its own stretch of time: its alerts are reported even when an
+            // earlier file raised the same finding (a second stop is a second event).
+            let (alerts, suppressed) = zonewarden_detect::maintenance::apply(&windows, detected);
+            if suppressed > 0 {
+                eprintln!(
+                    "zonewarden: {}: {suppressed} alert(s) suppressed by maintenance windows",
+                    file.display()
+                );
+            }
             let mut out = stdout.lock();
-            for alert in alerts.iter().filter(|a| seen_alerts.insert(a.id.clone())) {
+            for alert in &alerts {
+                alerts_sent += 1;
                 emit(alert, args.format, &mut out)?;
                 let message = match args.wire {
                     WireFormat::Syslog => syslog_5424(alert, &host, &alert.summary),
@@ -265,11 +289,7 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
             break;
         }
     }
-    eprintln!(
-        "zonewarden: monitor stopped: {} file(s) read, {} alert(s)",
-        done.len(),
-        seen_alerts.len()
-    );
+    eprintln!("zonewarden: monitor stopped: {files_read} file(s) read, {alerts_sent} alert(s)");
     Ok(status)
 }
 

@@ -109,7 +109,8 @@ pub fn assess(
         let criticality = c
             .zones
             .iter()
-            .filter_map(|&z| model.zone(z)?.criticality.clone())
+            .filter_map(|&z| model.zone(z))
+            .map(|z| z.criticality.clone().unwrap_or_else(|| "medium".into()))
             .fold("low".to_string(), |acc, x| higher(&acc, &x));
         conduits.push(ScopeResult {
             id: c.id.clone(),

@@ -366,9 +366,11 @@ pub fn assess_risk(a: &Assessment, file: Option<&RiskFile>) -> RiskAssessment {
             .collect();
         let exposed = !vulnerabilities.is_empty()
             || z.requirements.iter().any(|r| {
-                r.evidence
-                    .iter()
-                    .any(|f| f.rule == "unauthenticated-industrial" || f.rule == "conduits")
+                r.evidence.iter().any(|f| {
+                    f.rule == "unauthenticated-industrial"
+                        || (f.rule == "conduits"
+                            && matches!(f.status, crate::Status::Fail | crate::Status::Partial))
+                })
             });
         let consequence = overrides
             .and_then(|o| o.consequence)

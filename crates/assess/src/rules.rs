@@ -288,33 +288,6 @@ fn key_strength(value: &str) -> Option<(String, u32)> {
     Some((algorithm, bits))
 }
 
-/// `2026-01-01T00:00:00Z`-like text → seconds since the epoch (UTC), for comparison only.
-fn rfc3339_secs(text: &str) -> Option<u64> {
-    let date = text.get(..10)?;
-    let mut parts = date.split('-');
-    let (y, m, d): (i64, i64, i64) = (
-        parts.next()?.parse().ok()?,
-        parts.next()?.parse().ok()?,
-        parts.next()?.parse().ok()?,
-    );
-    let time = text.get(11..19).unwrap_or("00:00:00");
-    let mut t = time.split(':');
-    let (hh, mm, ss): (i64, i64, i64) = (
-        t.next()?.parse().ok()?,
-        t.next()?.parse().ok()?,
-        t.next()?.parse().ok()?,
-    );
-    // Days from civil (H. Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    u64::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss).ok()
-}
-
 /// SR 1.8 and SR 1.9: certificates the zone's servers present.
 fn certificates(
     out: &mut Out<'_>,
@@ -350,7 +323,7 @@ fn certificates(
         if let (Some(now), Some(ends)) = (inputs.as_of, a.facts.get("tls_cert_not_after")) {
             if ends
                 .iter()
-                .filter_map(|e| rfc3339_secs(e))
+                .filter_map(|e| zonewarden_model::parse_rfc3339_secs(e))
                 .any(|end| end < now.secs())
             {
                 expired.push(a.id.clone());
@@ -800,7 +773,10 @@ fn least_functionality(
         .filter(|v| {
             matches!(
                 v.kind,
-                Kind::NoConduit | Kind::NotAllowed | Kind::IntraZoneNotAllowed
+                Kind::NoConduit
+                    | Kind::NotAllowed
+                    | Kind::IntraZoneNotAllowed
+                    | Kind::WrongDirection
             )
         })
         .filter_map(|v| Some((v.client.clone()?, v.server.clone()?, v.port?)))

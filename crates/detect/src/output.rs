@@ -76,9 +76,26 @@ pub fn syslog_5424(alert: &Alert, hostname: &str, message: &str) -> String {
         }
     }
     sd.push(']');
+    // RFC 5424 allows at most six fraction digits.
+    let time = match alert.time.split_once('.') {
+        Some((secs, rest)) => {
+            let digits: String = rest
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .take(6)
+                .collect();
+            let zone: String = rest.chars().skip_while(char::is_ascii_digit).collect();
+            format!("{secs}.{digits}{zone}")
+        }
+        None => alert.time.clone(),
+    };
+    let message: String = message
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     format!(
         "<{pri}>1 {} {} zonewarden - {} {sd} {}",
-        printable(&alert.time, 64),
+        printable(&time, 64),
         printable(hostname, 255),
         printable(&alert.rule, 32),
         message
@@ -100,7 +117,14 @@ fn cef_value(text: &str) -> String {
 
 /// One CEF:0 record. Severity 0-10 from the score.
 pub fn cef(alert: &Alert) -> String {
-    let severity = (alert.score / 10).min(10);
+    // From the severity, so that a maintenance downgrade shows.
+    let severity = match alert.severity {
+        Severity::Critical => 10,
+        Severity::High => 8,
+        Severity::Medium => 5,
+        Severity::Low => 3,
+        Severity::Info => 1,
+    };
     let mut ext = vec![format!("rt={}", cef_value(&alert.time))];
     if let Some(c) = &alert.client {
         ext.push(format!("src={}", cef_value(c)));
@@ -211,7 +235,7 @@ mod tests {
     fn syslog_lines_follow_rfc_5424() {
         let line = syslog_5424(&alert(), "sensor-1", "Controller stopped");
         // PRI = 13 × 8 + 2 (critical).
-        assert!(line.starts_with("<106>1 2026-01-01T00:00:01.500000000Z sensor-1 zonewarden - ZWD-101 [zonewarden@32473 "), "{line}");
+        assert!(line.starts_with("<106>1 2026-01-01T00:00:01.500000Z sensor-1 zonewarden - ZWD-101 [zonewarden@32473 "), "{line}");
         // Quotes and brackets in values are escaped.
         assert!(line.contains(r#"zone="cell \"1\"\]""#), "{line}");
         assert!(line.ends_with("] Controller stopped"));
@@ -222,7 +246,7 @@ mod tests {
     fn cef_records_escape_their_fields() {
         let line = cef(&alert());
         assert!(line.starts_with("CEF:0|zonewarden|zonewarden|"), "{line}");
-        assert!(line.contains("|ZWD-101|Controller stopped|4|"), "{line}");
+        assert!(line.contains("|ZWD-101|Controller stopped|10|"), "{line}");
         assert!(line.contains("src=10.0.0.5 dst=10.0.1.7"));
         assert!(
             line.contains(r"msg=s7comm PLC Stop from 10.0.0.5 to 10.0.1.7 | a\=b"),

@@ -141,6 +141,15 @@ pub fn operation_rule(protocol: Protocol, name: &str, class: OpClass) -> Option<
         .filter(|c| c.is_ascii_alphanumeric())
         .collect();
     let has = |w: &str| n.contains(&w.replace(' ', ""));
+    // Setting a controller's clock corrupts its time stamps and schedules, whatever class
+    // the protocol files it under (S7 Set Clock, CIP wall clock, IEC 104 clock sync).
+    let clock = has("clock") || has("time synchroni") || has("set time") || has("ccsna1");
+    if clock
+        && (has("set") || has("write") || has("synchroni") || has("ccsna1"))
+        && matches!(class, OpClass::Write | OpClass::Control)
+    {
+        return Some(CLOCK_SET);
+    }
     match class {
         OpClass::Program => Some(if has("firmware") {
             FIRMWARE
@@ -165,22 +174,16 @@ pub fn operation_rule(protocol: Protocol, name: &str, class: OpClass) -> Option<
                 RESTART
             } else if has("stop") {
                 PLC_STOP
-            } else if has("start") || has("run") || has("mode") || has("lock") {
+            } else if has("start")
+                || has("run")
+                || has("mode")
+                || (has("lock") && !has("clock") && !has("block"))
+            {
                 PLC_START
             } else {
                 CONTROL
             },
         ),
-        // Setting a controller's clock corrupts its time stamps and schedules.
-        OpClass::Write
-            if (has("set") || has("write"))
-                && (has("wall clock")
-                    || has("clock sync")
-                    || has("time synchroni")
-                    || has("set time")) =>
-        {
-            Some(CLOCK_SET)
-        }
         _ => None,
     }
 }
@@ -284,7 +287,7 @@ impl Ctx<'_> {
             .map_or("medium", |a| a.criticality.as_str());
         let zone = target.and_then(|t| self.zone_of(t));
         let sl_t = zone.as_ref().map_or(0, |z| u32::from(z.1));
-        let score = (rule.base * crit_weight(criticality) * (4 + sl_t) / 4).min(100);
+        let score = rule.base * crit_weight(criticality) * (4 + sl_t) / 4;
         let mut assets = Vec::new();
         if let Some(t) = target {
             assets.push(self.lookup.id(t));
@@ -321,7 +324,11 @@ impl Ctx<'_> {
             protocol: protocol.map(str::to_string),
             operation: operation.map(str::to_string),
             count,
-            summary,
+            // Device-reported text (firmware, model) must not forge log lines.
+            summary: summary
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect(),
             evidence: self.evidence(at),
             block,
         });
@@ -520,10 +527,10 @@ fn reconnaissance(ctx: &mut Ctx<'_>) {
     for c in ctx.inputs.conversations {
         // A SYN answered by a reset is two packets; a completed handshake is three.
         // Only what the client sent counts: replies to a broadcast are not probes.
-        if is_local_only(c.server)
-            || c.client_packets == 0
-            || !(c.server_packets == 0 || c.packets <= 2 * c.flows)
-        {
+        // A UDP request with its answer is two packets too: only silence counts there.
+        let unanswered = c.server_packets == 0
+            || (c.transport == zonewarden_policy::protocols::TCP && c.packets <= 2 * c.flows);
+        if is_local_only(c.server) || c.client_packets == 0 || !unanswered {
             continue;
         }
         let e = probes

@@ -79,6 +79,50 @@ impl serde::Serialize for Timestamp {
     }
 }
 
+/// `2026-12-05T22:00:00Z` (fractions and a `+hh:mm` offset accepted) → seconds (UTC).
+pub fn parse_rfc3339_secs(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let date = text.get(..10)?;
+    let mut d = date.split('-');
+    let (y, m, day): (i64, i64, i64) = (
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+    );
+    if text.get(10..11) != Some("T") && text.get(10..11) != Some(" ") {
+        return None;
+    }
+    let mut t = text.get(11..19)?.split(':');
+    let (hh, mm, ss): (i64, i64, i64) = (
+        t.next()?.parse().ok()?,
+        t.next()?.parse().ok()?,
+        t.next()?.parse().ok()?,
+    );
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    let rest = text.get(19..)?;
+    let zone = rest.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
+    let offset = match zone {
+        "Z" | "z" => 0,
+        z if z.len() == 6 && (z.starts_with('+') || z.starts_with('-')) => {
+            let h: i64 = z.get(1..3)?.parse().ok()?;
+            let mi: i64 = z.get(4..6)?.parse().ok()?;
+            let sign = if z.starts_with('-') { -1 } else { 1 };
+            sign * (h * 3600 + mi * 60)
+        }
+        _ => return None,
+    };
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = if y2 >= 0 { y2 } else { y2 - 399 } / 400;
+    let yoe = y2 - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss - offset).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1821,7 +1821,7 @@ description = "</title><script>"
 purdue_level = 1
 members = ["10.0.1.0/24"]
 [[conduit]]
-id = "c&c"
+id = "c-c"
 name = "a <b> \"c\""
 zones = ["cell", "ops"]
   [[conduit.rule]]
@@ -1834,15 +1834,15 @@ zones = ["cell", "ops"]
             "{dot}"
         );
         assert!(dot.contains(r#"graph [label="Plant <&> \"North\"""#));
-        assert!(dot.contains(r#"tooltip="conduit c&c: a <b> \"c\"""#));
+        assert!(dot.contains(r#"tooltip="conduit c-c: a <b> \"c\"""#));
         assert!(dot_braces_balance(&dot));
         let svg = svg(&model, None);
         well_formed(&svg).unwrap();
         assert!(svg.contains(">Pump &quot;A&quot; &lt;&amp;&gt; \\ room</text>"));
         assert!(svg.contains(">it&apos;s</text>"));
         assert!(svg.contains("&lt;/title&gt;&lt;script&gt;"));
-        assert!(svg.contains("data-conduit=\"c&amp;c\""));
-        assert!(svg.contains(">c&amp;c</text>"));
+        assert!(svg.contains("data-conduit=\"c-c\""));
+        assert!(svg.contains(">c-c</text>"));
         assert!(svg.contains(">Plant &lt;&amp;&gt; &quot;North&quot;: zones and conduits</text>"));
         assert!(!svg.contains("<script"));
     }

@@ -418,6 +418,16 @@ impl Errors<'_> {
     }
 }
 
+/// Ids end up in firewall rule sets, comments and SARIF: one word of a safe alphabet, so
+/// that no id can break out of the text it is written into.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
 /// Reads a zones file. `path` is used in messages only.
 pub fn parse(path: &str, text: &str) -> Result<Model, ModelErrors> {
     let mut errors = Errors {
@@ -567,10 +577,12 @@ fn build(path: &str, raw: RawModel, errors: &mut Errors<'_>) -> Model {
     for raw_zone in &raw.zone {
         let z = raw_zone.get_ref();
         let id = z.id.get_ref().clone();
-        if id.is_empty() || id.contains(char::is_whitespace) {
+        if !valid_id(&id) {
             errors.at(
                 z.id.span(),
-                format!("zone id {id:?} must be one word (it names firewall sets)"),
+                format!(
+                    "zone id {id:?} must be one word of letters, digits, '.', '_' or '-' (it names firewall sets and rule comments)"
+                ),
             );
         }
         if model.zones.iter().any(|x| x.id == id) {
@@ -640,6 +652,14 @@ fn build(path: &str, raw: RawModel, errors: &mut Errors<'_>) -> Model {
 fn conduit(raw: &Spanned<RawConduit>, model: &Model, errors: &mut Errors<'_>) -> Option<Conduit> {
     let c = raw.get_ref();
     let id = c.id.get_ref().clone();
+    if !valid_id(&id) {
+        errors.at(
+            c.id.span(),
+            format!(
+                "conduit id {id:?} must be one word of letters, digits, '.', '_' or '-' (it goes into firewall rules)"
+            ),
+        );
+    }
     if model.conduits.iter().any(|x| x.id == id) {
         errors.at(c.id.span(), format!("conduit {id:?} is declared twice"));
     }

@@ -18,7 +18,7 @@
 //!   carries traffic between its zones);
 //! - `role:`, `host:`, `mac:`, and `asset:`/`tag:` beyond that: with an inventory, the
 //!   addresses in the side's zone of the matching devices; without one the selector is
-//!   *unresolved*, and the rule says it needs `--capture` or an inventory to name addresses.
+//!   *unresolved*, and the rule says it needs captures (their inventory) to name addresses.
 //!
 //! A rule whose clients or servers name no address becomes a comment, never a rule: the
 //! output is always at most as open as the model.
@@ -182,7 +182,7 @@ impl AclRule {
     pub fn heading(&self) -> String {
         format!(
             "{} rule {} (model line {}): {}",
-            owner(&self.conduit),
+            one_line(&owner(&self.conduit)),
             self.rule_index + 1,
             self.model_line,
             one_line(&self.comment)
@@ -410,7 +410,7 @@ pub fn build(model: &Model, resolution: Option<&Resolution>) -> RuleSet {
     );
     if resolution.is_none() {
         set.notes.push(
-            "addresses come from the model alone: role:, host:, mac: selectors, and asset:/tag: selectors without an [[asset]] address, need --capture (or an inventory) to name addresses"
+            "addresses come from the model alone: role:, host:, mac: selectors, and asset:/tag: selectors without an [[asset]] address, need captures (their inventory) to name addresses"
                 .to_string(),
         );
     }
@@ -426,14 +426,14 @@ pub fn build(model: &Model, resolution: Option<&Resolution>) -> RuleSet {
                 "zone {} names no address{}: rules that stand for it are comments only",
                 zone.id,
                 if resolution.is_none() {
-                    " (run with --capture or an inventory)"
+                    " (pass captures: their inventory names the addresses)"
                 } else {
                     ""
                 }
             ));
         } else if !indirect.is_empty() && resolution.is_none() {
             set.notes.push(format!(
-                "zone {}: members {} need --capture or an inventory; only its networks are used",
+                "zone {}: members {} need captures (their inventory); only its networks are used",
                 zone.id,
                 indirect.join(", ")
             ));
@@ -625,7 +625,7 @@ impl Builder<'_> {
             _ => true,
         };
         if needs_inventory && self.resolution.is_none() {
-            format!("{selector} needs --capture or an inventory to name addresses")
+            format!("{selector} needs captures (their inventory) to name addresses")
         } else if matches!(selector, Selector::Any | Selector::Zone(_)) {
             format!("{selector}: zone {names} names no address")
         } else if needs_inventory {

@@ -272,7 +272,7 @@ direction = "one-way"
     assert_eq!(r.unresolved, vec!["role:hmi".to_string()]);
     assert!(
         r.comment
-            .contains("role:hmi needs --capture or an inventory"),
+            .contains("role:hmi needs captures (their inventory)"),
         "{}",
         r.comment
     );
@@ -442,7 +442,7 @@ members = ["10.9.0.0/24", "role:safety_controller"]
     assert!(
         set.notes
             .iter()
-            .any(|n| n.contains("zone safety: members role:safety_controller need --capture")),
+            .any(|n| n.contains("zone safety: members role:safety_controller need captures")),
         "{:?}",
         set.notes
     );
