@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
-    /// `sl-a`, `regressed`, `improved`, `changed`, `added`, `removed`.
+    /// `sl-a`, `regressed`, `improved`, `changed`, `dropped` (a requirement no longer
+    /// assessed), `added`, `removed` (a zone or conduit).
     pub kind: &'static str,
     pub scope: String,
     pub scope_kind: ScopeKind,
@@ -54,6 +55,25 @@ fn compare_scope(old: &ScopeResult, new: &ScopeResult, out: &mut Vec<Change>) {
                 from: Some(show(a)),
                 to: Some(show(b)),
                 sentence: format!("SL-A FR{fr} in {where_}: {} → {}", show(a), show(b)),
+            });
+        }
+    }
+    // Requirements no longer assessed (the SL-T went down, the evidence went away).
+    for o in &old.requirements {
+        if !new.requirements.iter().any(|r| r.id == o.id) {
+            out.push(Change {
+                kind: "dropped",
+                scope: new.id.clone(),
+                scope_kind: new.kind,
+                requirement: Some(o.id.to_string()),
+                fr: Some(o.fr),
+                from: Some(o.status.as_str().to_string()),
+                to: None,
+                sentence: format!(
+                    "{} in {where_} is no longer assessed (was {})",
+                    o.id,
+                    o.status.as_str()
+                ),
             });
         }
     }

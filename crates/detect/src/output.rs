@@ -155,11 +155,18 @@ pub fn cef(alert: &Alert) -> String {
     )
 }
 
+fn tcp_connect(addr: std::net::SocketAddr) -> io::Result<TcpStream> {
+    let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    stream.set_write_timeout(Some(Duration::from_secs(5)))?;
+    Ok(stream)
+}
+
 /// Where alerts go over the network: `udp://host:port` or `tcp://host:port`.
 #[derive(Debug)]
 pub enum Sender {
     Udp(UdpSocket),
-    Tcp(TcpStream),
+    /// The stream, and the address to reconnect to when the collector restarts.
+    Tcp(TcpStream, std::net::SocketAddr),
 }
 
 impl Sender {
@@ -183,21 +190,27 @@ impl Sender {
                 socket.connect(addr)?;
                 Ok(Sender::Udp(socket))
             }
-            "tcp" => {
-                let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
-                stream.set_write_timeout(Some(Duration::from_secs(5)))?;
-                Ok(Sender::Tcp(stream))
-            }
+            "tcp" => Ok(Sender::Tcp(tcp_connect(addr)?, addr)),
             _ => Err(bad()),
         }
     }
 
-    /// Sends one message: a datagram over UDP; RFC 6587 octet counting over TCP.
+    /// Sends one message: a datagram over UDP; RFC 6587 octet counting over TCP, with one
+    /// reconnection when the collector dropped the connection.
     pub fn send(&mut self, message: &str) -> io::Result<()> {
         match self {
             Sender::Udp(socket) => socket.send(message.as_bytes()).map(|_| ()),
-            Sender::Tcp(stream) => {
-                write!(stream, "{} {message}", message.len())?;
+            Sender::Tcp(stream, addr) => {
+                let framed = format!("{} {message}", message.len());
+                if stream
+                    .write_all(framed.as_bytes())
+                    .and_then(|()| stream.flush())
+                    .is_ok()
+                {
+                    return Ok(());
+                }
+                *stream = tcp_connect(*addr)?;
+                stream.write_all(framed.as_bytes())?;
                 stream.flush()
             }
         }
