@@ -5,6 +5,8 @@
 mod assess;
 mod bench;
 mod detect;
+#[cfg(feature = "live")]
+mod live;
 mod monitor;
 mod zones;
 

@@ -1,6 +1,9 @@
 //! `zonewarden monitor --follow DIR`: detections over capture files as a tap or a capture
 //! tool writes them (rotating files), alerts streamed to stdout and to syslog/CEF
-//! collectors. SIGINT/SIGTERM stop it after the file at hand, with everything flushed.
+//! collectors. `--interface IF` (built with the `live` feature) captures with libpcap into
+//! rotating files of its own and follows those. SIGINT/SIGTERM stop it after the file at
+//! hand, with everything flushed (live: the last partial file is read too, and the kernel's
+//! drop counters are printed).
 
 use crate::zones::DEFAULT_MODEL;
 use anyhow::{Context, Result};
@@ -21,8 +24,23 @@ use zonewarden_policy::Resolution;
 pub struct MonitorArgs {
     /// A directory where capture files appear (e.g. `tcpdump -G 60 -w DIR/%s.pcap`); each
     /// file is read once it is complete (a newer file exists, or it stopped growing).
-    #[arg(long, value_name = "DIR")]
-    follow: PathBuf,
+    #[arg(
+        long,
+        value_name = "DIR",
+        required_unless_present = "interface",
+        conflicts_with = "interface"
+    )]
+    follow: Option<PathBuf>,
+    /// Capture live on this interface (a SPAN or TAP port); needs the `live` build feature
+    /// (libpcap) and capture privileges.
+    #[arg(long, value_name = "IF")]
+    interface: Option<String>,
+    /// BPF filter for the live capture.
+    #[arg(long, value_name = "BPF", requires = "interface")]
+    filter: Option<String>,
+    /// Seconds of live traffic per analysed file.
+    #[arg(long, default_value_t = 10.0)]
+    rotate: f64,
     #[arg(long)]
     baseline: Option<PathBuf>,
     /// Zones model for policy alerts (default: zones.toml here, when it exists).
@@ -172,8 +190,21 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
             }
         }
     }
-    if !args.follow.is_dir() {
-        eprintln!("zonewarden: {}: not a directory", args.follow.display());
+    // Live capture writes rotating files into a private folder that the loop below follows.
+    let live = match &args.interface {
+        Some(interface) => match start_live(interface, args, &stop) {
+            Ok(l) => Some(l),
+            Err(code) => return Ok(code),
+        },
+        None => None,
+    };
+    let folder = match (&args.follow, &live) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(l)) => l.dir.clone(),
+        (None, None) => return Ok(ExitCode::from(2)),
+    };
+    if !folder.is_dir() {
+        eprintln!("zonewarden: {}: not a directory", folder.display());
         return Ok(ExitCode::from(2));
     }
     let host = hostname();
@@ -188,8 +219,16 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut status = ExitCode::SUCCESS;
     loop {
-        let present: Vec<PathBuf> = std::fs::read_dir(&args.follow)
-            .with_context(|| format!("reading {}", args.follow.display()))?
+        // Stopping: a live capture closes its last file first, and that file is read too.
+        let stopping = stop.load(Ordering::SeqCst);
+        let mut live_stats = None;
+        if stopping {
+            if let Some(l) = live.as_ref() {
+                live_stats = Some(l.finish());
+            }
+        }
+        let present: Vec<PathBuf> = std::fs::read_dir(&folder)
+            .with_context(|| format!("reading {}", folder.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| is_capture(p))
             .collect();
@@ -204,7 +243,7 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
         files.sort();
         let newest = files.last().cloned();
         for file in files {
-            if stop.load(Ordering::SeqCst) {
+            if stop.load(Ordering::SeqCst) && !stopping {
                 break;
             }
             let meta = match std::fs::metadata(&file) {
@@ -215,8 +254,12 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
                 meta.len(),
                 meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
             );
-            let complete =
-                args.once || Some(&file) != newest.as_ref() || last_look.get(&file) == Some(&now);
+            // A live file is complete once the capture moved on to a newer one (it may sit
+            // unchanged while the wire is quiet); a followed one also when it stops growing.
+            let complete = args.once
+                || stopping
+                || Some(&file) != newest.as_ref()
+                || (live.is_none() && last_look.get(&file) == Some(&now));
             last_look.insert(file.clone(), now);
             if !complete {
                 continue;
@@ -225,6 +268,10 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
             last_look.remove(&file);
             files_read += 1;
             let (observed, map) = crate::zones::observe_with_map(std::slice::from_ref(&file));
+            if live.is_some() {
+                // Our own scratch file: read, so it goes (the disk stays bounded).
+                let _ = std::fs::remove_file(&file);
+            }
             if observed.report.had_unreadable_input() {
                 eprintln!(
                     "zonewarden: {}: damaged, read as far as possible",
@@ -281,16 +328,78 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
             }
             out.flush()?;
         }
-        if args.once || stop.load(Ordering::SeqCst) {
+        if let Some(stats) = live_stats {
+            eprintln!("zonewarden: live capture: {stats}");
+        }
+        if args.once || stopping {
             break;
         }
         std::thread::sleep(poll);
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
+    }
+    if let Some(l) = &live {
+        let _ = std::fs::remove_dir_all(&l.dir);
     }
     eprintln!("zonewarden: monitor stopped: {files_read} file(s) read, {alerts_sent} alert(s)");
     Ok(status)
+}
+
+/// A live capture writing rotating files.
+struct Live {
+    dir: PathBuf,
+    #[cfg_attr(not(feature = "live"), allow(dead_code))]
+    handle: std::sync::Mutex<Option<std::thread::JoinHandle<Result<String, String>>>>,
+}
+
+impl Live {
+    /// Waits for the capture thread (the stop flag is set) and returns its statistics.
+    fn finish(&self) -> String {
+        let handle = self.handle.lock().ok().and_then(|mut h| h.take());
+        match handle.map(std::thread::JoinHandle::join) {
+            Some(Ok(Ok(stats))) => stats,
+            Some(Ok(Err(e))) => format!("stopped with an error: {e}"),
+            Some(Err(_)) => "the capture thread failed".into(),
+            None => "already stopped".into(),
+        }
+    }
+}
+
+#[cfg(not(feature = "live"))]
+fn start_live(
+    _interface: &str,
+    _args: &MonitorArgs,
+    _stop: &Arc<AtomicBool>,
+) -> Result<Live, ExitCode> {
+    eprintln!(
+        "zonewarden: this build has no live capture: build with `cargo build --release --features live` (needs libpcap-dev), or capture with another tool and use --follow DIR"
+    );
+    Err(ExitCode::from(2))
+}
+
+#[cfg(feature = "live")]
+fn start_live(
+    interface: &str,
+    args: &MonitorArgs,
+    stop: &Arc<AtomicBool>,
+) -> Result<Live, ExitCode> {
+    let dir = std::env::temp_dir().join(format!("zonewarden-live-{}", std::process::id()));
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        eprintln!("zonewarden: {}: {e}", dir.display());
+        return Err(ExitCode::from(2));
+    }
+    let rotate = Duration::try_from_secs_f64(args.rotate.clamp(0.1, 3600.0))
+        .unwrap_or(Duration::from_secs(10));
+    // Open before returning, so that a wrong interface or filter is a usage error.
+    let capture = crate::live::open(interface, args.filter.as_deref()).map_err(|e| {
+        eprintln!("zonewarden: {interface}: {e}");
+        ExitCode::from(2)
+    })?;
+    let stop = Arc::clone(stop);
+    let folder = dir.clone();
+    let handle = std::thread::spawn(move || crate::live::run(capture, &folder, rotate, &stop));
+    Ok(Live {
+        dir,
+        handle: std::sync::Mutex::new(Some(handle)),
+    })
 }
 
 fn emit(alert: &Alert, format: StreamFormat, out: &mut dyn Write) -> Result<()> {
