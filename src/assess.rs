@@ -441,6 +441,7 @@ pub fn assessment(
     let files = InputFiles {
         model: input_file(model_path),
         attestations: attestations.map(|(_, p)| input_file(p)),
+        risk: None,
         captures,
     };
     let started = std::time::Instant::now();
@@ -476,6 +477,13 @@ fn assess(args: &RunArgs) -> Result<ExitCode> {
         &observed,
     );
     result.risk = Some(zonewarden_assess::risk::assess_risk(&result, risk.as_ref()));
+    if risk.is_some() {
+        let path = args
+            .risk
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_RISK));
+        result.inputs.risk = Some(input_file(&path));
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
@@ -505,8 +513,13 @@ fn snapshot(result: &Assessment) -> Result<PathBuf> {
     std::fs::create_dir_all(SNAPSHOT_DIR).with_context(|| format!("creating {SNAPSHOT_DIR}"))?;
     let mut hasher = Sha256::new();
     hasher.update(result.inputs.model.sha256.as_bytes());
-    if let Some(a) = &result.inputs.attestations {
-        hasher.update(a.sha256.as_bytes());
+    for f in result
+        .inputs
+        .attestations
+        .iter()
+        .chain(result.inputs.risk.iter())
+    {
+        hasher.update(f.sha256.as_bytes());
     }
     for c in &result.inputs.captures {
         hasher.update(c.sha256.as_bytes());

@@ -180,6 +180,19 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
         Ok(h) => h,
         Err(code) => return Ok(code),
     };
+    // Webhooks post from a worker with a bounded queue: a slow or dead endpoint, with its
+    // retries and back-off, must not hold up the analysis or a stop.
+    let (hook_queue, hook_worker) = if hooks.is_empty() {
+        (None, None)
+    } else {
+        let (queue, pending) = std::sync::mpsc::sync_channel::<Alert>(1024);
+        let worker = std::thread::spawn(move || {
+            for alert in pending {
+                post(&hooks, &alert);
+            }
+        });
+        (Some(queue), Some(worker))
+    };
     let mut senders = Vec::new();
     for target in &args.syslog {
         match Sender::connect(target) {
@@ -324,7 +337,14 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
                         eprintln!("zonewarden: {target}: {e}");
                     }
                 }
-                post(&hooks, alert);
+                if let Some(queue) = &hook_queue {
+                    if queue.try_send(alert.clone()).is_err() {
+                        eprintln!(
+                            "zonewarden: webhook queue full: alert {} not delivered",
+                            alert.id
+                        );
+                    }
+                }
             }
             out.flush()?;
         }
@@ -338,6 +358,11 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
     }
     if let Some(l) = &live {
         let _ = std::fs::remove_dir_all(&l.dir);
+    }
+    // Deliver what is queued before exiting.
+    drop(hook_queue);
+    if let Some(worker) = hook_worker {
+        let _ = worker.join();
     }
     eprintln!("zonewarden: monitor stopped: {files_read} file(s) read, {alerts_sent} alert(s)");
     Ok(status)

@@ -227,11 +227,18 @@ fn template_asks_what_the_sl_t_requires_and_keeps_earlier_answers() {
         answered, text,
         "the SR 2.1 question for zone control is in the template"
     );
+    // An answer the SL-T does not ask for (SR 1.1 RE(3) is SL 4) is kept too.
+    let answered = answered
+        + "\n[[attestation]]\nrequirement = \"SR 1.1 RE(3)\"\nscope = \"zone:control\"\nstatus = \"not-implemented\"\nby = \"A. Engineer\"\n";
     std::fs::write(dir.join("attestations.toml"), &answered).unwrap();
     let (_, err, code) = run(&dir, &["assess", "template"]);
     assert_eq!(code, 0, "{err}");
     let again = std::fs::read_to_string(dir.join("attestations.toml")).unwrap();
     assert!(again.contains("status = \"implemented\"\nby = \"A. Engineer\""));
+    assert!(
+        again.contains("requirement = \"SR 1.1 RE(3)\"\nscope = \"zone:control\"\nstatus = \"not-implemented\""),
+        "an answer to a question no longer asked is kept"
+    );
     // The template is a valid attestation file for the assessment.
     let doc = assess_json(&dir, &[]);
     let sr21 = requirement(scope(&doc, "zones", "control"), "SR 2.1");

@@ -246,6 +246,11 @@ impl Attestations {
         self.answers.len()
     }
 
+    /// Every answer with its scope and requirement.
+    pub fn iter(&self) -> impl Iterator<Item = (&Scope, &ReqId, &AttestedAnswer)> {
+        self.answers.iter().map(|((s, id), a)| (s, id, a))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.answers.is_empty()
     }
@@ -305,6 +310,7 @@ pub fn template(model: &Model, previous: Option<&Attestations>) -> String {
             )
         }))
         .collect();
+    let mut written: std::collections::BTreeSet<(Scope, ReqId)> = std::collections::BTreeSet::new();
     for (scope, name, sl_t, conduit) in scopes {
         let _ = writeln!(
             out,
@@ -340,6 +346,7 @@ pub fn template(model: &Model, previous: Option<&Attestations>) -> String {
                 },
                 r.how
             );
+            written.insert((scope.clone(), r.id));
             out.push_str("[[attestation]]\n");
             let _ = writeln!(out, "requirement = {}", quote(&r.id.to_string()));
             let _ = writeln!(out, "scope = {}", quote(&scope.to_string()));
@@ -363,6 +370,38 @@ pub fn template(model: &Model, previous: Option<&Attestations>) -> String {
                 }
             }
         }
+    }
+    // Answers to questions no longer asked (the SL-T went down, an `all` answer) are kept:
+    // they still count, and nobody's work is thrown away.
+    let mut kept = String::new();
+    for (scope, id, a) in previous.into_iter().flat_map(Attestations::iter) {
+        let asked_here = written.contains(&(scope.clone(), *id));
+        let answered =
+            a.status != AttestedStatus::Unknown || a.by.is_some() || a.evidence.is_some();
+        if asked_here || !answered {
+            continue;
+        }
+        let _ = writeln!(kept, "\n[[attestation]]");
+        let _ = writeln!(kept, "requirement = {}", quote(&id.to_string()));
+        let _ = writeln!(kept, "scope = {}", quote(&scope.to_string()));
+        let _ = writeln!(kept, "status = {}", quote(a.status.as_str()));
+        for (key, value) in [
+            ("by", &a.by),
+            ("date", &a.date),
+            ("evidence", &a.evidence),
+            ("reason", &a.reason),
+            ("compensating_control", &a.compensating_control),
+        ] {
+            if let Some(v) = value {
+                let _ = writeln!(kept, "{key} = {}", quote(v));
+            }
+        }
+    }
+    if !kept.is_empty() {
+        out.push_str(
+            "\n# ---- answers kept from the previous file (not asked by the current SL-T) ----\n",
+        );
+        out.push_str(&kept);
     }
     out
 }

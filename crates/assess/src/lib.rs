@@ -217,6 +217,9 @@ pub struct InputFiles {
     pub model: InputFile,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attestations: Option<InputFile>,
+    /// The 3-2 risk inputs, when a risk.toml was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk: Option<InputFile>,
     pub captures: Vec<InputFile>,
 }
 

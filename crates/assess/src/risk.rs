@@ -512,6 +512,7 @@ mod tests {
                     sha256: String::new(),
                 },
                 attestations: None,
+                risk: None,
                 captures: Vec::new(),
             },
             zones: vec![z],
