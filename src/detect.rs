@@ -2,7 +2,7 @@
 //! zones model. Exit codes: 0 done (3 with `--exit-code` when something was detected),
 //! 1 some capture unreadable, 2 usage or file errors.
 
-use crate::zones::DEFAULT_MODEL;
+use crate::zones::{file_name, DEFAULT_MODEL};
 use anyhow::{Context, Result};
 use clap::ValueEnum;
 use std::io::Write;
@@ -70,43 +70,37 @@ impl MinSeverity {
     }
 }
 
-fn file_name(path: &str) -> String {
-    Path::new(path)
-        .file_name()
-        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
-}
-
-pub fn run(args: &DetectArgs) -> Result<ExitCode> {
-    let model_path = args.model.clone().or_else(|| {
+/// The zones model for policy alerts: `--model`, else the plant folder's when it exists.
+pub fn optional_model(model: Option<&Path>) -> Result<Option<zonewarden_policy::Model>, ExitCode> {
+    let path = model.map(Path::to_path_buf).or_else(|| {
         Path::new(DEFAULT_MODEL)
             .exists()
             .then(|| PathBuf::from(DEFAULT_MODEL))
     });
-    let model = match &model_path {
-        Some(p) => match crate::zones::load_model(p) {
-            Ok(m) => Some(m),
-            Err(code) => return Ok(code),
-        },
-        None => None,
+    path.map(|p| crate::zones::load_model(&p)).transpose()
+}
+
+/// The baseline of `--baseline`, or the error printed (exit code 2).
+pub fn optional_baseline(path: Option<&Path>) -> Result<Option<Baseline>, ExitCode> {
+    let Some(p) = path else { return Ok(None) };
+    std::fs::read_to_string(p)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str(&t).map_err(|e| format!("not a baseline: {e}")))
+        .map(Some)
+        .map_err(|e| {
+            eprintln!("zonewarden: {}: {e}", p.display());
+            ExitCode::from(2)
+        })
+}
+
+pub fn run(args: &DetectArgs) -> Result<ExitCode> {
+    let model = match optional_model(args.model.as_deref()) {
+        Ok(m) => m,
+        Err(code) => return Ok(code),
     };
-    let baseline = match &args.baseline {
-        Some(p) => {
-            let text = match std::fs::read_to_string(p) {
-                Ok(t) => t,
-                Err(e) => {
-                    eprintln!("zonewarden: {}: {e}", p.display());
-                    return Ok(ExitCode::from(2));
-                }
-            };
-            match serde_json::from_str::<Baseline>(&text) {
-                Ok(b) => Some(b),
-                Err(e) => {
-                    eprintln!("zonewarden: {}: not a baseline: {e}", p.display());
-                    return Ok(ExitCode::from(2));
-                }
-            }
-        }
-        None => None,
+    let baseline = match optional_baseline(args.baseline.as_deref()) {
+        Ok(b) => b,
+        Err(code) => return Ok(code),
     };
     let windows = match crate::monitor::load_windows(args.maintenance.as_deref()) {
         Ok(w) => w,

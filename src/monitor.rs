@@ -5,7 +5,6 @@
 //! hand, with everything flushed (live: the last partial file is read too, and the kernel's
 //! drop counters are printed).
 
-use crate::zones::DEFAULT_MODEL;
 use anyhow::{Context, Result};
 use clap::ValueEnum;
 use std::collections::{BTreeMap, HashSet};
@@ -17,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use zonewarden_detect::maintenance::Window;
 use zonewarden_detect::output::{cef, syslog_5424, Sender, Webhook};
-use zonewarden_detect::{Alert, Baseline};
+use zonewarden_detect::Alert;
 use zonewarden_policy::Resolution;
 
 #[derive(clap::Args, Debug)]
@@ -147,30 +146,13 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
         ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst))
             .context("installing the SIGINT/SIGTERM handler")?;
     }
-    let model_path = args.model.clone().or_else(|| {
-        Path::new(DEFAULT_MODEL)
-            .exists()
-            .then(|| PathBuf::from(DEFAULT_MODEL))
-    });
-    let model = match &model_path {
-        Some(p) => match crate::zones::load_model(p) {
-            Ok(m) => Some(m),
-            Err(code) => return Ok(code),
-        },
-        None => None,
+    let model = match crate::detect::optional_model(args.model.as_deref()) {
+        Ok(m) => m,
+        Err(code) => return Ok(code),
     };
-    let baseline: Option<Baseline> = match &args.baseline {
-        Some(p) => match std::fs::read_to_string(p)
-            .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str(&t).map_err(|e| format!("not a baseline: {e}")))
-        {
-            Ok(b) => Some(b),
-            Err(e) => {
-                eprintln!("zonewarden: {}: {e}", p.display());
-                return Ok(ExitCode::from(2));
-            }
-        },
-        None => None,
+    let baseline = match crate::detect::optional_baseline(args.baseline.as_deref()) {
+        Ok(b) => b,
+        Err(code) => return Ok(code),
     };
     let windows = match load_windows(args.maintenance.as_deref()) {
         Ok(w) => w,

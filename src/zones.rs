@@ -177,7 +177,7 @@ pub fn run(command: &ZonesCommand) -> Result<ExitCode> {
             let mut out = stdout.lock();
             out.write_all(text.as_bytes())?;
             out.flush()?;
-            Ok(capture_status(&observed.report))
+            Ok(crate::exit_code(&observed.report))
         }
         ZonesCommand::Check {
             model,
@@ -206,7 +206,7 @@ pub fn run(command: &ZonesCommand) -> Result<ExitCode> {
             }
             out.flush().context("writing output")?;
             Ok(if report.clean {
-                capture_status(&observed.report)
+                crate::exit_code(&observed.report)
             } else {
                 ExitCode::from(3)
             })
@@ -250,7 +250,7 @@ fn acl_command(model: &Path, target: AclTarget, captures: &[PathBuf]) -> Result<
     let mut out = stdout.lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;
-    Ok(observed.map_or(ExitCode::SUCCESS, |o| capture_status(&o.report)))
+    Ok(observed.map_or(ExitCode::SUCCESS, |o| crate::exit_code(&o.report)))
 }
 
 fn simulate_command(model: &Path, format: TextOrJson, captures: &[PathBuf]) -> Result<ExitCode> {
@@ -280,7 +280,7 @@ fn simulate_command(model: &Path, format: TextOrJson, captures: &[PathBuf]) -> R
     }
     out.flush()?;
     Ok(if report.clean() {
-        capture_status(&observed.report)
+        crate::exit_code(&observed.report)
     } else {
         ExitCode::from(3)
     })
@@ -301,7 +301,7 @@ fn diagram_command(model: &Path, format: DiagramFormat, captures: &[PathBuf]) ->
     let mut out = stdout.lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;
-    Ok(observed.map_or(ExitCode::SUCCESS, |o| capture_status(&o.report)))
+    Ok(observed.map_or(ExitCode::SUCCESS, |o| crate::exit_code(&o.report)))
 }
 
 pub fn check(model: &Model, observed: &Observed) -> CheckReport {
@@ -309,15 +309,11 @@ pub fn check(model: &Model, observed: &Observed) -> CheckReport {
     zonewarden_policy::check(model, &resolution, &observed.conversations)
 }
 
-fn file_name(path: &str) -> String {
+/// The last part of a path, for messages and baselines.
+pub(crate) fn file_name(path: &str) -> String {
     Path::new(path)
         .file_name()
         .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
-}
-
-/// 1 when a capture could not be read completely (the messages were printed), else 0.
-fn capture_status(report: &ScanReport) -> ExitCode {
-    crate::exit_code(report)
 }
 
 pub fn write_check_text(

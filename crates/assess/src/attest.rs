@@ -13,7 +13,7 @@
 //! reason = "…"                  # required for not-applicable
 //! ```
 
-use crate::{AttestedAnswer, Status};
+use crate::{line_of, AttestedAnswer, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -105,11 +105,6 @@ pub struct AttestationError {
 pub struct Attestations {
     pub path: String,
     answers: BTreeMap<(Scope, ReqId), AttestedAnswer>,
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset.min(text.len()))
-        .map_or(1, |t| t.matches('\n').count() + 1)
 }
 
 impl Attestations {

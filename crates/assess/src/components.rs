@@ -19,7 +19,8 @@
 //! [`crate::achieved_levels`]. The CCSC constraints are not SL-gated and the clauses without
 //! a component-level requirement (CR 2.3, 5.4, 7.5) require nothing; neither counts.
 
-use crate::questionnaire::{line_of, nonempty, toml_string};
+use crate::line_of;
+use crate::questionnaire::{nonempty, toml_string};
 use crate::FrLevels;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};

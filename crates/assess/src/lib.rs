@@ -241,6 +241,12 @@ pub struct Assessment {
     pub risk: Option<risk::RiskAssessment>,
 }
 
+/// The 1-based line of a byte offset in a file the user wrote (for error messages).
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset.min(text.len()))
+        .map_or(1, |t| t.matches('\n').count() + 1)
+}
+
 /// Requirements that describe a conduit rather than a zone's devices: integrity and
 /// confidentiality in transit, cryptography, access from untrusted networks, boundary
 /// protection.

@@ -28,6 +28,7 @@
 //! The items to raise first are the requirements that hold their group at its level, lowest
 //! first, then those whose group needs the fewest of them raised.
 
+use crate::line_of;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -272,12 +273,6 @@ pub struct QuestionnaireError {
     pub file: String,
     pub line: usize,
     pub message: String,
-}
-
-/// The 1-based line of a byte offset.
-pub(crate) fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset.min(text.len()))
-        .map_or(1, |t| t.matches('\n').count() + 1)
 }
 
 /// A TOML basic string.

@@ -6,6 +6,14 @@ use std::collections::BTreeSet;
 use std::io::{self, Write};
 use zonewarden_catalog::ReqId;
 
+/// A scope's requirements that have observed evidence or an answer (the evidence appendix).
+fn with_evidence(s: &ScopeResult) -> Vec<&crate::RequirementResult> {
+    s.requirements
+        .iter()
+        .filter(|r| !r.evidence.is_empty() || r.attestation.is_some())
+        .collect()
+}
+
 fn levels(l: &FrLevels) -> String {
     l.0.iter()
         .map(|v| v.map_or("-".to_string(), |n| n.to_string()))
@@ -284,11 +292,7 @@ pub fn write_markdown(a: &Assessment, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "\n## Evidence\n")?;
     for s in a.zones.iter().chain(&a.conduits) {
-        let with: Vec<&crate::RequirementResult> = s
-            .requirements
-            .iter()
-            .filter(|r| !r.evidence.is_empty() || r.attestation.is_some())
-            .collect();
+        let with = with_evidence(s);
         if with.is_empty() {
             continue;
         }
@@ -501,11 +505,7 @@ code{{font-size:12px}}</style></head><body>"
     }
     writeln!(out, "<h2>Evidence</h2>")?;
     for s in a.zones.iter().chain(&a.conduits) {
-        let with: Vec<&crate::RequirementResult> = s
-            .requirements
-            .iter()
-            .filter(|r| !r.evidence.is_empty() || r.attestation.is_some())
-            .collect();
+        let with = with_evidence(s);
         if with.is_empty() {
             continue;
         }

@@ -15,7 +15,7 @@
 //! Risk above the tolerable line needs the zone's SL-T met (ZCR 6: the documented
 //! requirements are the zone's SL-T and the unmet SRs).
 
-use crate::{Assessment, ScopeKind, ScopeResult};
+use crate::{line_of, Assessment, ScopeKind, ScopeResult};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use toml::Spanned;
@@ -188,11 +188,6 @@ pub struct RiskFile {
     pub system: System,
     pub zones: Vec<ZoneOverride>,
     pub approval: Approval,
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset.min(text.len()))
-        .map_or(1, |t| t.matches('\n').count() + 1)
 }
 
 impl RiskFile {

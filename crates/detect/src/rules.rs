@@ -655,13 +655,8 @@ fn changes(ctx: &mut Ctx<'_>) {
         let target = a.ips.first().map(|ip| Endpoint::Ip(*ip)).or_else(|| {
             a.macs
                 .first()
-                .and_then(|m| {
-                    zonewarden_policy::selector::Selector::parse(&format!("mac:{m}")).ok()
-                })
-                .and_then(|s| match s {
-                    zonewarden_policy::Selector::Mac(m) => Some(Endpoint::Mac(m)),
-                    _ => None,
-                })
+                .and_then(|m| zonewarden_policy::selector::parse_mac(m))
+                .map(Endpoint::Mac)
         });
         let when = (a.first_ts, a.last_ts);
         match baseline.devices.get(&a.id) {

@@ -22,7 +22,8 @@ pub enum Selector {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SelectorError(pub String);
 
-pub(crate) fn parse_mac(text: &str) -> Option<[u8; 6]> {
+/// `aa:bb:cc:dd:ee:ff` or `aa-bb-…` → the six bytes.
+pub fn parse_mac(text: &str) -> Option<[u8; 6]> {
     let mut out = [0u8; 6];
     let mut parts = text.split([':', '-']);
     for slot in out.iter_mut() {
