@@ -16,6 +16,8 @@ use zonewarden_policy::Resolution;
 pub const DEFAULT_ATTESTATIONS: &str = "attestations.toml";
 /// The risk inputs commands use when `--risk` is not given.
 pub const DEFAULT_RISK: &str = "risk.toml";
+/// The products' 4-2 capabilities, read when `--components` is not given and it exists.
+pub const DEFAULT_COMPONENTS: &str = "components.toml";
 /// Where `--snapshot` keeps assessments, inside the plant folder.
 pub const SNAPSHOT_DIR: &str = ".zonewarden/assessments";
 
@@ -43,6 +45,10 @@ struct RunArgs {
     /// The 3-2 risk inputs (default: risk.toml in the plant folder, when it exists).
     #[arg(long)]
     risk: Option<PathBuf>,
+    /// The products' IEC 62443-4-2 capabilities, for SL-C per zone (default:
+    /// components.toml in the plant folder, when it exists).
+    #[arg(long)]
+    components: Option<PathBuf>,
     /// Remediation steps shown in the text summary.
     #[arg(long, default_value_t = 10)]
     top: usize,
@@ -153,35 +159,61 @@ fn input_file(path: &Path) -> InputFile {
     }
 }
 
+/// Reads a plant-folder input: the file given, or the default one when it exists (`None`
+/// when it does not). An unreadable file given on the command line is a usage error.
+fn read_plant_file(
+    path: Option<&Path>,
+    default: &str,
+) -> Result<Option<(String, PathBuf)>, ExitCode> {
+    let (path, explicit) = match path {
+        Some(p) => (p.to_path_buf(), true),
+        None => (PathBuf::from(default), false),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some((text, path))),
+        Err(_) if !explicit => Ok(None),
+        Err(e) => {
+            eprintln!("zonewarden: {}: {e}", path.display());
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// Prints every problem of a plant file; exit code 2.
+fn file_errors<E: std::fmt::Display>(errors: &[E], path: &Path) -> ExitCode {
+    for e in errors {
+        eprintln!("{e}");
+    }
+    eprintln!(
+        "zonewarden: {} problem(s) in {}",
+        errors.len(),
+        path.display()
+    );
+    ExitCode::from(2)
+}
+
 fn load_attestations(
     path: Option<&Path>,
     model: &zonewarden_policy::Model,
 ) -> Result<Option<(Attestations, PathBuf)>, ExitCode> {
-    let (path, explicit) = match path {
-        Some(p) => (p.to_path_buf(), true),
-        None => (PathBuf::from(DEFAULT_ATTESTATIONS), false),
-    };
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(_) if !explicit => return Ok(None),
-        Err(e) => {
-            eprintln!("zonewarden: {}: {e}", path.display());
-            return Err(ExitCode::from(2));
-        }
+    let Some((text, path)) = read_plant_file(path, DEFAULT_ATTESTATIONS)? else {
+        return Ok(None);
     };
     match Attestations::parse(&path.display().to_string(), &text, model) {
         Ok(a) => Ok(Some((a, path))),
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("{e}");
-            }
-            eprintln!(
-                "zonewarden: {} problem(s) in {}",
-                errors.len(),
-                path.display()
-            );
-            Err(ExitCode::from(2))
-        }
+        Err(errors) => Err(file_errors(&errors, &path)),
+    }
+}
+
+fn load_components(
+    path: Option<&Path>,
+) -> Result<Option<(zonewarden_assess::components::Components, PathBuf)>, ExitCode> {
+    let Some((text, path)) = read_plant_file(path, DEFAULT_COMPONENTS)? else {
+        return Ok(None);
+    };
+    match zonewarden_assess::components::parse(&path.display().to_string(), &text) {
+        Ok(c) => Ok(Some((c, path))),
+        Err(errors) => Err(file_errors(&errors, &path)),
     }
 }
 
@@ -354,27 +386,14 @@ fn risk_template(model_path: &Path, out: &Path) -> Result<ExitCode> {
 fn load_risk(
     path: Option<&Path>,
     model: &zonewarden_policy::Model,
-) -> Result<Option<zonewarden_assess::risk::RiskFile>, ExitCode> {
-    let (path, explicit) = match path {
-        Some(p) => (p.to_path_buf(), true),
-        None => (PathBuf::from(DEFAULT_RISK), false),
+) -> Result<Option<(zonewarden_assess::risk::RiskFile, PathBuf)>, ExitCode> {
+    let Some((text, path)) = read_plant_file(path, DEFAULT_RISK)? else {
+        return Ok(None);
     };
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(_) if !explicit => return Ok(None),
-        Err(e) => {
-            eprintln!("zonewarden: {}: {e}", path.display());
-            return Err(ExitCode::from(2));
-        }
-    };
-    zonewarden_assess::risk::RiskFile::parse(&path.display().to_string(), &text, model)
-        .map(Some)
-        .map_err(|errors| {
-            for e in &errors {
-                eprintln!("{e}");
-            }
-            ExitCode::from(2)
-        })
+    match zonewarden_assess::risk::RiskFile::parse(&path.display().to_string(), &text, model) {
+        Ok(r) => Ok(Some((r, path))),
+        Err(errors) => Err(file_errors(&errors, &path)),
+    }
 }
 
 fn template(model_path: &Path, out: &Path) -> Result<ExitCode> {
@@ -412,6 +431,7 @@ pub fn assessment(
     model: &zonewarden_policy::Model,
     model_path: &Path,
     attestations: Option<(&Attestations, &Path)>,
+    components: Option<(&zonewarden_assess::components::Components, &Path)>,
     observed: &crate::zones::Observed,
 ) -> Assessment {
     let resolution = Resolution::new(model, &observed.inventory);
@@ -437,11 +457,13 @@ pub fn assessment(
         check: &check,
         capture_hashes: captures.iter().map(|c| c.sha256.clone()).collect(),
         as_of,
+        components: components.map(|(c, _)| c),
     };
     let files = InputFiles {
         model: input_file(model_path),
         attestations: attestations.map(|(_, p)| input_file(p)),
         risk: None,
+        components: components.map(|(_, p)| input_file(p)),
         captures,
     };
     let started = std::time::Instant::now();
@@ -469,21 +491,23 @@ fn assess(args: &RunArgs) -> Result<ExitCode> {
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
+    let components = match load_components(args.components.as_deref()) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
     let observed = observe(&args.captures);
     let mut result = assessment(
         &model,
         &args.model,
         attestations.as_ref().map(|(a, p)| (a, p.as_path())),
+        components.as_ref().map(|(c, p)| (c, p.as_path())),
         &observed,
     );
-    result.risk = Some(zonewarden_assess::risk::assess_risk(&result, risk.as_ref()));
-    if risk.is_some() {
-        let path = args
-            .risk
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_RISK));
-        result.inputs.risk = Some(input_file(&path));
-    }
+    result.risk = Some(zonewarden_assess::risk::assess_risk(
+        &result,
+        risk.as_ref().map(|(r, _)| r),
+    ));
+    result.inputs.risk = risk.as_ref().map(|(_, p)| input_file(p));
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
@@ -518,6 +542,7 @@ fn snapshot(result: &Assessment) -> Result<PathBuf> {
         .attestations
         .iter()
         .chain(result.inputs.risk.iter())
+        .chain(result.inputs.components.iter())
     {
         hasher.update(f.sha256.as_bytes());
     }

@@ -585,7 +585,7 @@ fn demo_command(out: Option<PathBuf>) -> Result<ExitCode> {
         path.display()
     )?;
     writeln!(out)?;
-    let assessment = assess::assessment(&model, &model_path, None, &observed);
+    let assessment = assess::assessment(&model, &model_path, None, None, &observed);
     zonewarden_assess::render::write_text(&assessment, &mut out, 5)?;
     out.flush()?;
     let report = observed.report;

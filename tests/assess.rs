@@ -441,3 +441,183 @@ fn program_and_supplier_questionnaires_and_sl_c() {
     assert!(err.contains("components.toml:4"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// SL-C per zone from the components file: the demo's controllers declared as one product
+/// that meets nothing, then as one that meets every FR1 row up to SL 2.
+#[test]
+fn zone_sl_c_comes_from_the_products_matched_to_its_devices() {
+    let dir = plant("sl-c", false);
+    let scan: Value = {
+        let (out, err, code) = run(&dir, &["scan", "--format", "json", "plant.pcap"]);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str(&out).unwrap()
+    };
+    let in_control = |a: &&Value| {
+        a["ip"]
+            .as_str()
+            .is_some_and(|ip| ip.starts_with("10.10.1."))
+    };
+    let control: Vec<&Value> = scan["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(in_control)
+        .collect();
+    let plcs = control.iter().filter(|a| a["role"] == "plc").count();
+    assert!(
+        plcs > 0 && plcs < control.len(),
+        "{plcs} of {}",
+        control.len()
+    );
+    let product = |meets: &str| {
+        format!(
+            "[[component]]\nid = \"plc-x\"\nname = \"X PLC 5000\"\ntype = \"embedded-device\"\nmatches = [\"role:plc\"]\nmeets = [{meets}]\n"
+        )
+    };
+    std::fs::write(dir.join("components.toml"), product("")).unwrap();
+    let (_, err, code) = run(&dir, &["assess", "--snapshot", "plant.pcap"]);
+    assert_eq!(code, 0, "{err}");
+    let doc = assess_json(&dir, &[]);
+    let zone = scope(&doc, "zones", "control");
+    assert_eq!(zone["sl_c"]["FR1"], 0, "{}", zone["sl_c"]);
+    let product_in_zone = &zone["capability"]["components"][0];
+    assert_eq!(product_in_zone["id"], "plc-x");
+    assert_eq!(product_in_zone["devices"], plcs);
+    assert_eq!(
+        zone["capability"]["devices_without_component"],
+        zone["assets"].as_u64().unwrap() - plcs as u64
+    );
+    // Zones without controllers have no SL-C.
+    assert!(scope(&doc, "zones", "enterprise").get("sl_c").is_none());
+    // The product's gap is a remediation step naming a 4-2 row.
+    let step = doc["remediation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| {
+            a["scope"] == "control"
+                && a["fr"] == 1
+                && a["raises"].as_str().unwrap().contains("SL-C 0 → 2")
+        })
+        .expect("a capability step for FR1");
+    assert!(
+        step["requirement"].as_str().unwrap().starts_with("CR 1.")
+            || step["requirement"].as_str().unwrap().starts_with("EDR 1."),
+        "{step}"
+    );
+    assert!(step["action"].as_str().unwrap().contains("X PLC 5000"));
+    assert!(
+        doc["inputs"]["components"]["sha256"]
+            .as_str()
+            .unwrap()
+            .len()
+            == 64
+    );
+    // Meet every FR1 row up to SL 2, as the components report lists them.
+    let (json, err, code) = run(&dir, &["assess", "components", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&json).unwrap();
+    let rows: Vec<String> = report[0]["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["fr"] == 1 && m["level"].as_u64().unwrap() <= 2)
+        .flat_map(|m| m["requirements"].as_array().unwrap().iter())
+        .map(|r| format!("\"{}\"", r["id"].as_str().unwrap()))
+        .collect();
+    assert!(!rows.is_empty());
+    std::fs::write(dir.join("components.toml"), product(&rows.join(", "))).unwrap();
+    let doc = assess_json(&dir, &[]);
+    let zone = scope(&doc, "zones", "control");
+    assert_eq!(zone["sl_c"]["FR1"], 2, "{}", zone["sl_c"]);
+    assert_eq!(zone["sl_c"]["FR2"], 0, "{}", zone["sl_c"]);
+    assert!(!doc["remediation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["scope"] == "control" && a["raises"].as_str().unwrap().contains("FR1 SL-C")));
+    let (text, _, _) = run(&dir, &["assess", "plant.pcap"]);
+    assert!(text.contains("Capability of the zones' products"), "{text}");
+    assert!(text.contains("X PLC 5000 on"), "{text}");
+    // The snapshot diff says in words that the capability rose.
+    let (_, err, code) = run(&dir, &["assess", "--snapshot", "plant.pcap"]);
+    assert_eq!(code, 0, "{err}");
+    let mut snapshots: Vec<PathBuf> = std::fs::read_dir(dir.join(".zonewarden/assessments"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(snapshots.len(), 2, "the components file is an input");
+    snapshots.sort_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap());
+    let (text, err, code) = run(
+        &dir,
+        &[
+            "assess",
+            "diff",
+            snapshots[0].to_str().unwrap(),
+            snapshots[1].to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains("SL-C FR1 in zone control: 0 → 2"), "{text}");
+    // A broken components file is a usage error naming the line.
+    std::fs::write(
+        dir.join("components.toml"),
+        "[[component]]\nid = \"x\"\ntype = \"toaster\"\n",
+    )
+    .unwrap();
+    let (_, err, code) = run(&dir, &["assess", "plant.pcap"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("components.toml:"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// OPC UA is judged by the security policy its server opened channels with: the ICSNPP
+/// capture's server only ever opens SecurityPolicy None, so the conduit carries cleartext.
+#[test]
+fn opcua_with_security_policy_none_is_cleartext_on_the_conduit() {
+    let Some(pcaps) = common::shared_pcaps() else {
+        return;
+    };
+    let capture = pcaps.join("opcua/icsnpp_opcua_with-gap_with-handshake.pcap");
+    let dir = std::env::temp_dir().join(format!("zonewarden-assess-{}-opcua", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("zones.toml"),
+        r#"[[zone]]
+id = "scada"
+sl_t = 2
+members = ["192.168.11.33/32"]
+
+[[zone]]
+id = "field"
+sl_t = 2
+members = ["192.168.11.34/32"]
+
+[[conduit]]
+id = "scada-field"
+zones = ["scada", "field"]
+sl_t = 2
+
+  [[conduit.rule]]
+  protocol = "opcua"
+"#,
+    )
+    .unwrap();
+    let (out, err, code) = run(
+        &dir,
+        &["assess", "--format", "json", capture.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let conduit = scope(&doc, "conduits", "scada-field");
+    let integrity = requirement(conduit, "SR 3.1 RE(1)");
+    assert_eq!(integrity["status"], "fail", "{integrity}");
+    let summary = integrity["evidence"][0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("opcua with SecurityPolicy None"),
+        "{summary}"
+    );
+    assert_eq!(requirement(conduit, "SR 4.1 RE(2)")["status"], "fail");
+    let _ = std::fs::remove_dir_all(&dir);
+}

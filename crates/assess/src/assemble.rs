@@ -121,6 +121,8 @@ pub fn assess(
             sl_t: target,
             gap: gaps(&target, &sl_a),
             sl_a,
+            sl_c: None,
+            capability: None,
             requirements,
         });
     }
@@ -182,6 +184,9 @@ pub fn assess(
             &inherited,
         );
         let sl_a = levels_of(&requirements, &|_| true);
+        let capability = inputs.components.and_then(|c| {
+            crate::components::zone_capability(c, model, inputs.resolution, zi, &target)
+        });
         zones.push(ScopeResult {
             id: z.id.clone(),
             kind: ScopeKind::Zone,
@@ -191,6 +196,8 @@ pub fn assess(
             sl_t: target,
             gap: gaps(&target, &sl_a),
             sl_a,
+            sl_c: capability.as_ref().map(crate::components::zone_sl_c),
+            capability,
             requirements,
         });
     }

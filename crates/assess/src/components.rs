@@ -440,7 +440,7 @@ pub fn sl_c(component: &Component) -> FrLevels {
 }
 
 /// A 4-2 row in a result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Row {
     pub id: ReqId,
     pub title: String,
@@ -448,7 +448,7 @@ pub struct Row {
 
 /// The unmet rows first required at `level` of FR `fr`: reaching `level` needs these and
 /// those listed for the lower levels above SL-C.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Missing {
     pub fr: u8,
     pub level: u8,
@@ -559,6 +559,112 @@ fn evaluate_one(c: &Component) -> ComponentResult {
         missing,
         constraints_unconfirmed,
     }
+}
+
+/// A declared product as found among a zone's devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZoneComponent {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Zone members its `matches` selectors select.
+    pub devices: usize,
+    pub sl_c: FrLevels,
+    /// Where its SL-C is below the zone's SL-T: the unmet rows first required at each level
+    /// up to SL-T.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub short_of: Vec<Missing>,
+}
+
+/// What the products declared in the components file allow a zone to reach.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capability {
+    /// The products matched to the zone's devices, in file order.
+    pub components: Vec<ZoneComponent>,
+    /// Zone members no product matches: their capability is unknown, so the zone's SL-C
+    /// speaks for the matched devices only.
+    pub devices_without_component: usize,
+}
+
+/// The zone's SL-C per FR: the lowest SL-C among its products, since a zone is as capable
+/// as its weakest component (a control the component cannot provide must come from a
+/// compensating countermeasure). `None` for an FR no product has rows in.
+pub fn zone_sl_c(capability: &Capability) -> FrLevels {
+    let mut out = [None; 7];
+    for (fr, slot) in (1u8..=7).zip(out.iter_mut()) {
+        *slot = capability
+            .components
+            .iter()
+            .filter_map(|c| c.sl_c.get(fr))
+            .min();
+    }
+    FrLevels(out)
+}
+
+/// The products of `components` among the members of zone `zone` (by their `matches`
+/// selectors, resolved as in zones.toml), with what each lacks for the zone's `target`.
+/// `None` when no product matches any member.
+pub fn zone_capability(
+    components: &Components,
+    model: &zonewarden_policy::Model,
+    resolution: &zonewarden_policy::Resolution,
+    zone: usize,
+    target: &FrLevels,
+) -> Option<Capability> {
+    use zonewarden_policy::resolve::{membership_of, selector_matches};
+    let selectors: Vec<Vec<Selector>> = components
+        .components
+        .iter()
+        .map(|c| {
+            c.matches
+                .iter()
+                .filter_map(|m| Selector::parse(m).ok())
+                .collect()
+        })
+        .collect();
+    let mut devices = vec![0usize; components.components.len()];
+    let mut without = 0usize;
+    for member in resolution.members_of(zone) {
+        let membership = membership_of(model, member);
+        let mut matched = false;
+        for (count, sels) in devices.iter_mut().zip(&selectors) {
+            if sels
+                .iter()
+                .any(|sel| selector_matches(sel, member, &membership, model))
+            {
+                *count += 1;
+                matched = true;
+            }
+        }
+        if !matched {
+            without += 1;
+        }
+    }
+    let found: Vec<ZoneComponent> = components
+        .components
+        .iter()
+        .zip(&devices)
+        .filter(|(_, n)| **n > 0)
+        .map(|(c, n)| {
+            let result = evaluate_one(c);
+            let short_of = result
+                .missing
+                .into_iter()
+                .filter(|m| target.get(m.fr).is_some_and(|t| m.level <= t))
+                .collect();
+            ZoneComponent {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                devices: *n,
+                sl_c: result.sl_c,
+                short_of,
+            }
+        })
+        .collect();
+    (!found.is_empty()).then_some(Capability {
+        components: found,
+        devices_without_component: without,
+    })
 }
 
 /// SL-C, the gap to the claim and what blocks each next level, per component in file order.

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
-    /// `sl-a`, `regressed`, `improved`, `changed`, `dropped` (a requirement no longer
+    /// `sl-a`, `sl-c` (the products' capability), `regressed`, `improved`, `changed`, `dropped` (a requirement no longer
     /// assessed), `added`, `removed` (a zone or conduit).
     pub kind: &'static str,
     pub scope: String,
@@ -42,20 +42,31 @@ fn goodness(s: Status) -> u8 {
 
 fn compare_scope(old: &ScopeResult, new: &ScopeResult, out: &mut Vec<Change>) {
     let where_ = format!("{} {}", kind_word(new.kind), new.id);
-    for fr in 1u8..=7 {
-        let (a, b) = (old.sl_a.get(fr), new.sl_a.get(fr));
-        if a != b {
-            let show = |l: Option<u8>| l.map_or("-".to_string(), |l| l.to_string());
-            out.push(Change {
-                kind: "sl-a",
-                scope: new.id.clone(),
-                scope_kind: new.kind,
-                requirement: None,
-                fr: Some(fr),
-                from: Some(show(a)),
-                to: Some(show(b)),
-                sentence: format!("SL-A FR{fr} in {where_}: {} → {}", show(a), show(b)),
-            });
+    let none = crate::FrLevels::default();
+    for (kind, label, before, after) in [
+        ("sl-a", "SL-A", &old.sl_a, &new.sl_a),
+        (
+            "sl-c",
+            "SL-C",
+            old.sl_c.as_ref().unwrap_or(&none),
+            new.sl_c.as_ref().unwrap_or(&none),
+        ),
+    ] {
+        for fr in 1u8..=7 {
+            let (a, b) = (before.get(fr), after.get(fr));
+            if a != b {
+                let show = |l: Option<u8>| l.map_or("-".to_string(), |l| l.to_string());
+                out.push(Change {
+                    kind,
+                    scope: new.id.clone(),
+                    scope_kind: new.kind,
+                    requirement: None,
+                    fr: Some(fr),
+                    from: Some(show(a)),
+                    to: Some(show(b)),
+                    sentence: format!("{label} FR{fr} in {where_}: {} → {}", show(a), show(b)),
+                });
+            }
         }
     }
     // Requirements no longer assessed (the SL-T went down, the evidence went away).

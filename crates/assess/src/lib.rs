@@ -201,6 +201,12 @@ pub struct ScopeResult {
     pub sl_t: FrLevels,
     pub sl_a: FrLevels,
     pub gap: FrLevels,
+    /// SL-C: what the zone's declared products allow at best (zones with products matched
+    /// in the components file only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sl_c: Option<FrLevels>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capability: Option<components::Capability>,
     /// Everything the SL-T asks, and everything with evidence.
     pub requirements: Vec<RequirementResult>,
 }
@@ -220,6 +226,9 @@ pub struct InputFiles {
     /// The 3-2 risk inputs, when a risk.toml was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub risk: Option<InputFile>,
+    /// The components file (4-2 capabilities), when one was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub components: Option<InputFile>,
     pub captures: Vec<InputFile>,
 }
 

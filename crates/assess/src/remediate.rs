@@ -93,6 +93,9 @@ pub fn plan(scopes: &[&ScopeResult]) -> Vec<Action> {
                 });
             }
         }
+        if let Some(capability) = &scope.capability {
+            capability_actions(scope, capability, weight, &mut actions);
+        }
     }
     actions.sort_by(|a, b| {
         b.score
@@ -104,6 +107,59 @@ pub fn plan(scopes: &[&ScopeResult]) -> Vec<Action> {
         a.rank = i + 1;
     }
     actions
+}
+
+/// Products whose SL-C is below the zone's SL-T: no system measure lifts the zone past what
+/// its components can do, so each (product, FR) short of the target is one action, scored
+/// like a requirement whose `n` is the number of 4-2 rows the product lacks up to SL-T.
+fn capability_actions(
+    scope: &ScopeResult,
+    capability: &crate::components::Capability,
+    weight: f64,
+    actions: &mut Vec<Action>,
+) {
+    for product in &capability.components {
+        let name = product.name.as_deref().unwrap_or(&product.id);
+        for fr in 1u8..=7 {
+            let (Some(target), Some(capable)) = (scope.sl_t.get(fr), product.sl_c.get(fr)) else {
+                continue;
+            };
+            if capable >= target {
+                continue;
+            }
+            let rows: Vec<&crate::components::Row> = product
+                .short_of
+                .iter()
+                .filter(|m| m.fr == fr)
+                .flat_map(|m| &m.requirements)
+                .collect();
+            let Some(first) = rows.first() else { continue };
+            let listed = rows
+                .iter()
+                .map(|r| r.id.to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let score = weight * f64::from(target - capable) / rows.len() as f64;
+            actions.push(Action {
+                rank: 0,
+                scope: scope.id.clone(),
+                scope_kind: scope.kind,
+                requirement: first.id,
+                title: format!("{name}: {}", first.title),
+                status: Status::Fail,
+                fr,
+                raises: format!(
+                    "FR{fr} SL-C {capable} → {target} ({name} on {} device(s))",
+                    product.devices
+                ),
+                score: (score * 1000.0).round() / 1000.0,
+                action: format!(
+                    "{name} ({} device(s) in the zone) does not meet {listed} (IEC 62443-4-2), which FR{fr} SL {target} asks of it: upgrade or configure it to a release that does, replace it, or document a compensating countermeasure in attestations.toml.",
+                    product.devices
+                ),
+            });
+        }
+    }
 }
 
 /// Plain-language remediation per requirement; where the status is unknown the first step
@@ -123,7 +179,7 @@ pub fn action_for(id: &ReqId, status: Status) -> String {
         ("SR 3.1", Some(_)) => "Add cryptographic integrity on the conduit: IPsec or TLS tunnels between the zones, or the protocols' secure variants.",
         ("SR 4.1", None) => "Protect the confidentiality of data crossing the conduit: encrypt it (IPsec, TLS) or keep sensitive data off it.",
         ("SR 4.1", Some(_)) => "Encrypt traffic that crosses zone boundaries or untrusted networks (IPsec/VPN between the zones' gateways).",
-        ("SR 4.3", _) => "Disable SSL, TLS 1.0/1.1 and weak cipher suites; require TLS 1.2 or later with AEAD ciphers.",
+        ("SR 4.3", _) => "Disable SSL, TLS 1.0/1.1 and weak cipher suites (require TLS 1.2 or later with AEAD ciphers), and the deprecated OPC UA security policies Basic128Rsa15 and Basic256 (use Basic256Sha256 or the Aes policies).",
         ("SR 5.1", _) => "Segment the network as the model says: route every flow between zones through a conduit (firewall), or add the conduit the traffic needs to the model after review.",
         ("SR 5.2", _) => "Enforce the conduit's rules at its boundary device: generate them with `zonewarden zones acl`, deny by default, and use an industrial DPI firewall where operations must be limited.",
         ("SR 5.3", _) => "Block mail, chat and web browsing from the control levels; provide them from the enterprise zone.",

@@ -21,6 +21,36 @@ fn levels(l: &FrLevels) -> String {
         .join(" ")
 }
 
+/// The zones with products matched in the components file, and one line per zone saying
+/// which products set its SL-C.
+fn capability_lines(a: &Assessment) -> Vec<(&ScopeResult, FrLevels, String)> {
+    a.zones
+        .iter()
+        .filter_map(|z| {
+            let (sl_c, cap) = (z.sl_c?, z.capability.as_ref()?);
+            let mut products: Vec<String> = cap
+                .components
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} on {} device(s), SL-C {}",
+                        c.name.as_deref().unwrap_or(&c.id),
+                        c.devices,
+                        levels(&c.sl_c)
+                    )
+                })
+                .collect();
+            if cap.devices_without_component > 0 {
+                products.push(format!(
+                    "{} device(s) without a declared product",
+                    cap.devices_without_component
+                ));
+            }
+            Some((z, sl_c, products.join("; ")))
+        })
+        .collect()
+}
+
 fn counts(s: &ScopeResult) -> [usize; 4] {
     let mut c = [0; 4];
     for r in &s.requirements {
@@ -116,6 +146,17 @@ pub fn write_text(a: &Assessment, out: &mut dyn Write, top: usize) -> io::Result
                 r.title,
                 summary
             )?;
+        }
+    }
+    let capability = capability_lines(a);
+    if !capability.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Capability of the zones' products (SL-C FR1-7, IEC 62443-4-2, components file):"
+        )?;
+        for (z, sl_c, products) in capability {
+            writeln!(out, "  {:<24} {:<14} {}", z.id, levels(&sl_c), products)?;
         }
     }
     if !a.remediation.is_empty() {
@@ -270,6 +311,28 @@ pub fn write_markdown(a: &Assessment, out: &mut dyn Write) -> io::Result<()> {
             })
             .collect();
         writeln!(out, "| {id} | {} |", cells.join(" | "))?;
+    }
+    let capability = capability_lines(a);
+    if !capability.is_empty() {
+        writeln!(out, "\n## Capability of the zones' products (SL-C)\n")?;
+        writeln!(
+            out,
+            "SL-C per FR is the lowest among the zone's products declared in the components file (IEC 62443-4-2); where it is below SL-T, no system measure lifts the zone to its target without a compensating countermeasure.\n"
+        )?;
+        writeln!(
+            out,
+            "| zone | SL-C FR1-7 | SL-T FR1-7 | products |\n|---|---|---|---|"
+        )?;
+        for (z, sl_c, products) in capability {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                md_escape(&z.id),
+                levels(&sl_c),
+                levels(&z.sl_t),
+                md_escape(&products)
+            )?;
+        }
     }
     writeln!(out, "\n## Remediation plan\n")?;
     if a.remediation.is_empty() {
@@ -456,6 +519,21 @@ code{{font-size:12px}}</style></head><body>"
         writeln!(out, "</tr>")?;
     }
     writeln!(out, "</table>")?;
+    let capability = capability_lines(a);
+    if !capability.is_empty() {
+        writeln!(out, "<h2>Capability of the zones' products (SL-C)</h2><p>Lowest SL-C per FR among the zone's products declared in the components file (IEC 62443-4-2).</p><table><tr><th>zone</th><th>SL-C FR1-7</th><th>SL-T FR1-7</th><th>products</th></tr>")?;
+        for (z, sl_c, products) in capability {
+            writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                html_escape(&z.id),
+                levels(&sl_c),
+                levels(&z.sl_t),
+                html_escape(&products)
+            )?;
+        }
+        writeln!(out, "</table>")?;
+    }
     writeln!(out, "<h2>Remediation plan</h2><table><tr><th>#</th><th>scope</th><th>requirement</th><th>status</th><th>raises</th><th>score</th><th>action</th></tr>")?;
     for act in &a.remediation {
         writeln!(

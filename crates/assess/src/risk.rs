@@ -479,6 +479,8 @@ mod tests {
             sl_t: FrLevels::default(),
             sl_a: FrLevels::default(),
             gap: FrLevels::default(),
+            sl_c: None,
+            capability: None,
             requirements: met
                 .iter()
                 .map(|id| RequirementResult {
@@ -502,6 +504,7 @@ mod tests {
             plant: None,
             as_of: None,
             inputs: crate::InputFiles {
+                components: None,
                 model: crate::InputFile {
                     path: "zones.toml".into(),
                     sha256: String::new(),

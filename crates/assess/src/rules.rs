@@ -7,7 +7,7 @@
 
 use crate::attest::Scope;
 use crate::{Finding, Status};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
 use zonewarden_catalog::ReqId;
 use zonewarden_dissect::Protocol;
@@ -31,6 +31,8 @@ pub struct Inputs<'a> {
     pub capture_hashes: Vec<String>,
     /// Time of the newest packet: certificates are judged valid or expired at that time.
     pub as_of: Option<Timestamp>,
+    /// The 4-2 capabilities of the plant's products, for SL-C per zone.
+    pub components: Option<&'a crate::components::Components>,
 }
 
 /// Observed findings per scope and requirement.
@@ -80,6 +82,24 @@ fn flow_text(c: &Conversation) -> String {
 /// At most this many flows and assets are listed per finding (the summary gives the count).
 const LIST_CAP: usize = 20;
 
+/// The first [`LIST_CAP`] distinct flows by address order, formatted: only those are
+/// formatted, since a zone may receive hundreds of thousands of conversations.
+fn capped_flows<'c>(flows: impl IntoIterator<Item = &'c Conversation>) -> Vec<String> {
+    let key = |c: &Conversation| (c.client, c.server, c.transport, c.port, c.protocol);
+    let mut list: Vec<&Conversation> = flows.into_iter().collect();
+    // Several conversations may share a key (they differ in operations only), so keep a
+    // margin before the exact sort and dedup of the few left.
+    let keep = LIST_CAP * 8;
+    if list.len() > keep {
+        list.select_nth_unstable_by_key(keep, |c| key(c));
+        list.truncate(keep);
+    }
+    list.sort_unstable_by_key(|c| key(c));
+    list.dedup_by_key(|c| key(c));
+    list.truncate(LIST_CAP);
+    capped(list.into_iter().map(flow_text).collect())
+}
+
 fn capped(mut list: Vec<String>) -> Vec<String> {
     list.sort();
     list.dedup();
@@ -116,38 +136,57 @@ pub fn observe(inputs: &Inputs<'_>) -> Observed {
         .filter(|c| !is_local_only(c.server))
         .map(|c| (c, zone_of(inputs, c.client), zone_of(inputs, c.server)))
         .collect();
+    let flagged = flagged_conversations(inputs.check);
+    let crossings = crossings_by_zone(inputs.check);
+    // Grouped once: a plant has hundreds of zones and hundreds of thousands of conversations.
+    let zone_count = model.zones.len();
+    let mut inbound_of: Vec<Vec<&Conversation>> = vec![Vec::new(); zone_count];
+    let mut outbound_of: Vec<Vec<(&Conversation, Option<usize>)>> = vec![Vec::new(); zone_count];
+    for &(c, cz, sz) in &zoned {
+        if let Some(list) = sz.and_then(|z| inbound_of.get_mut(z)) {
+            list.push(c);
+        }
+        if let Some(list) = cz.and_then(|z| outbound_of.get_mut(z)) {
+            list.push((c, sz));
+        }
+    }
+    let index_of: HashMap<&str, usize> = inputs
+        .inventory
+        .assets
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.id.as_str(), i))
+        .collect();
     for (zi, zone) in model.zones.iter().enumerate() {
         let scope = Scope::Zone(zone.id.clone());
-        let inbound: Vec<&Conversation> = zoned
-            .iter()
-            .filter(|(_, _, s)| *s == Some(zi))
-            .map(|(c, _, _)| *c)
-            .collect();
-        let outbound: Vec<(&Conversation, Option<usize>)> = zoned
-            .iter()
-            .filter(|(_, cz, _)| *cz == Some(zi))
-            .map(|(c, _, sz)| (*c, *sz))
-            .collect();
+        let inbound = inbound_of.get(zi).map_or(&[][..], Vec::as_slice);
+        let outbound = outbound_of.get(zi).map_or(&[][..], Vec::as_slice);
         let members: Vec<&zonewarden_policy::AssetView> =
             inputs.resolution.members_of(zi).collect();
-        let member_ids: BTreeSet<&str> = members.iter().map(|a| a.id.as_str()).collect();
-        let assets: Vec<&zonewarden_inventory::Asset> = inputs
-            .inventory
-            .assets
+        // The members' inventory records, in inventory order.
+        let mut indices: Vec<usize> = members
             .iter()
-            .filter(|a| member_ids.contains(a.id.as_str()))
+            .filter_map(|m| index_of.get(m.id.as_str()).copied())
+            .collect();
+        indices.sort_unstable();
+        indices.dedup();
+        let assets: Vec<&zonewarden_inventory::Asset> = indices
+            .iter()
+            .filter_map(|&i| inputs.inventory.assets.get(i))
             .collect();
 
-        unauthenticated_industrial(&mut out, inputs, &scope, &inbound);
+        unauthenticated_industrial(&mut out, inputs, &scope, inbound);
         cleartext_credentials(&mut out, &scope, &assets);
         certificates(&mut out, inputs, &scope, &assets);
         weak_tls(&mut out, &scope, &assets);
-        untrusted_access(&mut out, inputs, &scope, &inbound);
+        weak_opcua(&mut out, &scope, &assets);
+        untrusted_access(&mut out, inputs, &scope, inbound);
         segmentation(
             &mut out,
-            inputs,
             &scope,
-            &zone.id,
+            crossings
+                .get(zone.id.as_str())
+                .map_or(&[][..], Vec::as_slice),
             !inbound.is_empty() || !outbound.is_empty(),
         );
         person_to_person(
@@ -156,25 +195,44 @@ pub fn observe(inputs: &Inputs<'_>) -> Observed {
             &scope,
             zone.purdue_level,
             &members,
-            &outbound,
+            outbound,
         );
-        least_functionality(&mut out, inputs, &scope, &inbound);
+        least_functionality(&mut out, &flagged, &scope, inbound);
         inventory_completeness(&mut out, inputs, &scope, &assets);
         monitoring(&mut out, &scope, &assets);
-        log_forwarding(&mut out, &scope, &assets, &outbound);
+        log_forwarding(&mut out, &scope, &assets, outbound);
+    }
+    let by_id: ById<'_> = inputs
+        .inventory
+        .assets
+        .iter()
+        .map(|a| (a.id.as_str(), a))
+        .collect();
+    let broken = broken_by_conduit(inputs.check);
+    // Conversations between two different zones, by the (unordered) pair.
+    let mut between: HashMap<(usize, usize), Vec<&Conversation>> = HashMap::new();
+    for &(c, cz, sz) in &zoned {
+        if let (Some(x), Some(y)) = (cz, sz) {
+            if x != y {
+                between.entry((x.min(y), x.max(y))).or_default().push(c);
+            }
+        }
     }
     for conduit in &model.conduits {
         let scope = Scope::Conduit(conduit.id.clone());
         let [a, b] = conduit.zones;
-        let traffic: Vec<&Conversation> = zoned
-            .iter()
-            .filter(|(_, cz, sz)| {
-                (*cz == Some(a) && *sz == Some(b)) || (*cz == Some(b) && *sz == Some(a))
-            })
-            .map(|(c, _, _)| *c)
-            .collect();
-        in_transit(&mut out, &scope, conduit, &traffic);
-        boundary(&mut out, inputs, &scope, &conduit.id, !traffic.is_empty());
+        let traffic = between
+            .get(&(a.min(b), a.max(b)))
+            .map_or(&[][..], Vec::as_slice);
+        in_transit(&mut out, inputs, &by_id, &scope, conduit, traffic);
+        boundary(
+            &mut out,
+            &scope,
+            broken
+                .get(conduit.id.as_str())
+                .map_or(&[][..], Vec::as_slice),
+            !traffic.is_empty(),
+        );
     }
     out.found
 }
@@ -186,18 +244,21 @@ fn unauthenticated_industrial(
     scope: &Scope,
     inbound: &[&Conversation],
 ) {
-    let mut by_protocol: BTreeMap<&str, (Vec<String>, Vec<String>, u64)> = BTreeMap::new();
+    type PerProtocol<'c> = (BTreeSet<IpAddr>, Vec<&'c Conversation>, u64);
+    let mut by_protocol: BTreeMap<&str, PerProtocol<'_>> = BTreeMap::new();
     for c in inbound {
         let Some(p) = c.protocol else { continue };
         if !p.is_industrial() || protection(p) != Protection::Cleartext {
             continue;
         }
         let e = by_protocol.entry(p.as_str()).or_default();
-        e.0.push(asset_id(inputs, c.server));
-        e.1.push(flow_text(c));
+        e.0.insert(c.server);
+        e.1.push(c);
         e.2 += c.flows;
     }
-    for (protocol, (servers, flows, count)) in by_protocol {
+    for (protocol, (server_ips, conversations, count)) in by_protocol {
+        let servers: Vec<String> = server_ips.iter().map(|ip| asset_id(inputs, *ip)).collect();
+        let flows = capped_flows(conversations);
         let devices = servers.iter().collect::<BTreeSet<_>>().len();
         out.add(
 scope,
@@ -500,9 +561,35 @@ fn untrusted_access(
                     .map(|c| asset_id(inputs, c.server))
                     .collect(),
             ),
-            capped(from_outside.iter().map(|c| flow_text(c)).collect()),
+            capped_flows(from_outside.iter().map(|c| **c)),
         ),
     );
+}
+
+/// The first [`LIST_CAP`] distinct violated flows, formatted (see [`capped_flows`]).
+fn capped_violation_flows(violations: &[&zonewarden_policy::Violation]) -> Vec<String> {
+    let key = |v: &zonewarden_policy::Violation| {
+        (
+            v.client.clone(),
+            v.server.clone(),
+            v.port,
+            v.protocol,
+            v.operation,
+        )
+    };
+    let mut list: Vec<&zonewarden_policy::Violation> = violations.to_vec();
+    list.sort_unstable_by(|a, b| {
+        (&a.client, &a.server, a.port, a.protocol, a.operation).cmp(&(
+            &b.client,
+            &b.server,
+            b.port,
+            b.protocol,
+            b.operation,
+        ))
+    });
+    list.dedup_by(|a, b| key(a) == key(b));
+    list.truncate(LIST_CAP);
+    capped(list.into_iter().filter_map(violation_flow).collect())
 }
 
 fn violation_flow(v: &zonewarden_policy::Violation) -> Option<String> {
@@ -517,24 +604,28 @@ fn violation_flow(v: &zonewarden_policy::Violation) -> Option<String> {
     ))
 }
 
+/// Violations of traffic outside every conduit, by the zones at either end.
+fn crossings_by_zone(check: &CheckReport) -> HashMap<&str, Vec<&zonewarden_policy::Violation>> {
+    let mut by_zone: HashMap<&str, Vec<&zonewarden_policy::Violation>> = HashMap::new();
+    for v in &check.violations {
+        if !matches!(v.kind, Kind::NoConduit | Kind::IntraZoneNotAllowed) {
+            continue;
+        }
+        let (a, b) = (v.client_zone.as_deref(), v.server_zone.as_deref());
+        for zone in [a, b.filter(|b| Some(*b) != a)].into_iter().flatten() {
+            by_zone.entry(zone).or_default().push(v);
+        }
+    }
+    by_zone
+}
+
 /// SR 5.1: traffic crosses the zone's boundary only where a conduit is.
 fn segmentation(
     out: &mut Out<'_>,
-    inputs: &Inputs<'_>,
     scope: &Scope,
-    zone_id: &str,
+    crossing: &[&zonewarden_policy::Violation],
     has_traffic: bool,
 ) {
-    let crossing: Vec<&zonewarden_policy::Violation> = inputs
-        .check
-        .violations
-        .iter()
-        .filter(|v| {
-            matches!(v.kind, Kind::NoConduit | Kind::IntraZoneNotAllowed)
-                && (v.client_zone.as_deref() == Some(zone_id)
-                    || v.server_zone.as_deref() == Some(zone_id))
-        })
-        .collect();
     if !crossing.is_empty() {
         let flows: u64 = crossing.iter().map(|v| v.flows).sum();
         out.add(
@@ -546,7 +637,7 @@ format!(
                 "{} conversation(s), {flows} flow(s), cross the zone's boundary where no conduit is (zones check)",
                 crossing.len()
             ),
-(Vec::new(), capped(crossing.iter().filter_map(|v| violation_flow(v)).collect())),
+(Vec::new(), capped_violation_flows(crossing)),
 );
     } else if has_traffic {
         out.add(
@@ -561,25 +652,27 @@ format!(
 }
 
 /// SR 5.2 on a conduit: its traffic keeps to its rules.
+/// Violations of a conduit's own rules, by conduit.
+fn broken_by_conduit(check: &CheckReport) -> HashMap<&str, Vec<&zonewarden_policy::Violation>> {
+    let mut by_conduit: HashMap<&str, Vec<&zonewarden_policy::Violation>> = HashMap::new();
+    for v in &check.violations {
+        if let (
+            Some(conduit),
+            Kind::NotAllowed | Kind::OperationNotAllowed | Kind::WrongDirection,
+        ) = (v.conduit.as_deref(), v.kind)
+        {
+            by_conduit.entry(conduit).or_default().push(v);
+        }
+    }
+    by_conduit
+}
+
 fn boundary(
     out: &mut Out<'_>,
-    inputs: &Inputs<'_>,
     scope: &Scope,
-    conduit_id: &str,
+    broken: &[&zonewarden_policy::Violation],
     has_traffic: bool,
 ) {
-    let broken: Vec<&zonewarden_policy::Violation> = inputs
-        .check
-        .violations
-        .iter()
-        .filter(|v| {
-            v.conduit.as_deref() == Some(conduit_id)
-                && matches!(
-                    v.kind,
-                    Kind::NotAllowed | Kind::OperationNotAllowed | Kind::WrongDirection
-                )
-        })
-        .collect();
     if !broken.is_empty() {
         let kinds: BTreeSet<&str> = broken.iter().map(|v| v.kind.name()).collect();
         out.add(
@@ -592,10 +685,7 @@ fn boundary(
                 broken.len(),
                 kinds.into_iter().collect::<Vec<_>>().join(", ")
             ),
-            (
-                Vec::new(),
-                capped(broken.iter().filter_map(|v| violation_flow(v)).collect()),
-            ),
+            (Vec::new(), capped_violation_flows(broken)),
         );
     } else if has_traffic {
         out.add(
@@ -609,9 +699,121 @@ fn boundary(
     }
 }
 
+/// How one conversation travels, as far as the wire shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transit {
+    Clear,
+    /// Cryptographic integrity; confidentiality not visible (OPC UA Sign or SignAndEncrypt).
+    Signed,
+    Encrypted,
+    Unknown,
+}
+
+/// The OPC UA security policy's short name (`None`, `Basic256Sha256`) from its URI.
+fn policy_name(uri: &str) -> &str {
+    uri.rsplit_once('#').map_or(uri, |(_, name)| name)
+}
+
+/// OPC UA policies deprecated by the OPC Foundation (SHA-1, RSA PKCS#1 v1.5).
+const DEPRECATED_OPCUA_POLICIES: [&str; 2] = ["Basic128Rsa15", "Basic256"];
+
+fn transit_of<'i>(inputs: &Inputs<'i>, by_id: &ById<'i>, c: &Conversation) -> Transit {
+    let Some(p) = c.protocol else {
+        return Transit::Unknown;
+    };
+    match protection(p) {
+        Protection::Cleartext => Transit::Clear,
+        Protection::Encrypted => Transit::Encrypted,
+        Protection::Depends if p == Protocol::Opcua => {
+            // The policy is read from each OpenSecureChannel the server answers. A client
+            // opens a channel with policy None to ask for the endpoints before it opens a
+            // secured one, so None next to another policy is discovery, not process data.
+            opcua_transit(server_facts(inputs, by_id, c.server, "security_policy"))
+        }
+        Protection::Depends => Transit::Unknown,
+    }
+}
+
+/// OPC UA by the security policies its server was seen to open channels with.
+fn opcua_transit(policies: &[String]) -> Transit {
+    if policies.is_empty() {
+        Transit::Unknown
+    } else if policies.iter().all(|u| policy_name(u) == "None") {
+        Transit::Clear
+    } else {
+        Transit::Signed
+    }
+}
+
+/// The facts of one kind recorded for the device at `ip`.
+fn server_facts<'i>(inputs: &Inputs<'i>, by_id: &ById<'i>, ip: IpAddr, fact: &str) -> &'i [String] {
+    inputs
+        .resolution
+        .lookup(ip)
+        .and_then(|(view, _)| by_id.get(view.id.as_str()))
+        .and_then(|a| a.facts.get(fact))
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Inventory assets by id.
+type ById<'i> = HashMap<&'i str, &'i zonewarden_inventory::Asset>;
+
+/// SR 4.3: OPC UA security policies the OPC Foundation has deprecated.
+fn weak_opcua(out: &mut Out<'_>, scope: &Scope, assets: &[&zonewarden_inventory::Asset]) {
+    let mut weak = Vec::new();
+    let mut ok = Vec::new();
+    for a in assets {
+        let policies: Vec<&str> = a
+            .facts
+            .get("security_policy")
+            .into_iter()
+            .flatten()
+            .map(|u| policy_name(u))
+            .filter(|p| *p != "None")
+            .collect();
+        let bad: Vec<&str> = policies
+            .iter()
+            .copied()
+            .filter(|p| DEPRECATED_OPCUA_POLICIES.contains(p))
+            .collect();
+        if !bad.is_empty() {
+            weak.push(format!("{} ({})", a.id, bad.join(", ")));
+        } else if !policies.is_empty() {
+            ok.push(a.id.clone());
+        }
+    }
+    if !weak.is_empty() {
+        out.add(
+            scope,
+            "SR 4.3",
+            "weak-opcua-policy",
+            Status::Fail,
+            format!(
+                "{} OPC UA server(s) accept deprecated security policies",
+                weak.len()
+            ),
+            (capped(weak), Vec::new()),
+        );
+    } else if !ok.is_empty() {
+        out.add(
+            scope,
+            "SR 4.3",
+            "opcua-policy-strength",
+            Status::Pass,
+            format!(
+                "OPC UA channels use current security policies on {} server(s)",
+                ok.len()
+            ),
+            (capped(ok), Vec::new()),
+        );
+    }
+}
+
 /// SR 3.1 and SR 4.1 on a conduit: integrity and confidentiality in transit.
-fn in_transit(
+fn in_transit<'i>(
     out: &mut Out<'_>,
+    inputs: &Inputs<'i>,
+    by_id: &ById<'i>,
     scope: &Scope,
     conduit: &zonewarden_policy::model::Conduit,
     traffic: &[&Conversation],
@@ -623,44 +825,70 @@ fn in_transit(
         // A tunnel is declared: the capture may be inside it. Only an attestation settles it.
         return;
     }
-    let clear: Vec<&&Conversation> = traffic
+    let transit: Vec<(&Conversation, Transit)> = traffic
         .iter()
-        .filter(|c| {
-            c.protocol
-                .is_some_and(|p| protection(p) == Protection::Cleartext)
-        })
+        .map(|c| (*c, transit_of(inputs, by_id, c)))
         .collect();
-    let encrypted = traffic
+    let count = |kind: Transit| transit.iter().filter(|(_, t)| *t == kind).count();
+    let clear: Vec<&Conversation> = transit
         .iter()
-        .filter(|c| {
-            c.protocol
-                .is_some_and(|p| protection(p) == Protection::Encrypted)
-        })
-        .count();
-    let flows = capped(clear.iter().map(|c| flow_text(c)).collect());
+        .filter(|(_, t)| *t == Transit::Clear)
+        .map(|(c, _)| *c)
+        .collect();
+    let (encrypted, signed) = (count(Transit::Encrypted), count(Transit::Signed));
+    let flows = capped_flows(clear.iter().copied());
     let protocols: BTreeSet<&str> = clear
         .iter()
-        .filter_map(|c| c.protocol.map(Protocol::as_str))
+        .filter_map(|c| {
+            c.protocol.map(|p| match p {
+                Protocol::Opcua => "opcua with SecurityPolicy None",
+                _ => p.as_str(),
+            })
+        })
         .collect();
     let list = protocols.into_iter().collect::<Vec<_>>().join(", ");
     if clear.is_empty() {
-        if encrypted > 0 && encrypted == traffic.len() {
-            for (r, what) in [
-                ("SR 3.1", "integrity"),
-                ("SR 3.1 RE(1)", "cryptographic integrity"),
-                ("SR 4.1", "confidentiality"),
-                ("SR 4.1 RE(2)", "confidentiality across the zone boundary"),
-            ] {
+        let protected = encrypted + signed;
+        if protected > 0 && protected == traffic.len() {
+            for r in ["SR 3.1", "SR 3.1 RE(1)"] {
                 out.add(
                     scope,
                     r,
-                    "encrypted-conduit",
+                    "protected-conduit",
                     Status::Pass,
                     format!(
-                        "all {encrypted} conversation(s) on the conduit are encrypted ({what})"
+                        "all {protected} conversation(s) on the conduit are signed or encrypted (cryptographic integrity)"
                     ),
                     (Vec::new(), Vec::new()),
                 );
+            }
+            for (r, what) in [
+                ("SR 4.1", "confidentiality"),
+                ("SR 4.1 RE(2)", "confidentiality across the zone boundary"),
+            ] {
+                if signed == 0 {
+                    out.add(
+                        scope,
+                        r,
+                        "encrypted-conduit",
+                        Status::Pass,
+                        format!(
+                            "all {encrypted} conversation(s) on the conduit are encrypted ({what})"
+                        ),
+                        (Vec::new(), Vec::new()),
+                    );
+                } else {
+                    out.add(
+                        scope,
+                        r,
+                        "signed-conduit",
+                        Status::Unknown,
+                        format!(
+                            "{signed} OPC UA conversation(s) use a SecurityPolicy other than None: signed, but whether the mode is SignAndEncrypt is not visible on the wire ({what})"
+                        ),
+                        (Vec::new(), Vec::new()),
+                    );
+                }
             }
         }
         return;
@@ -753,21 +981,18 @@ fn person_to_person(
         ),
         (
             capped(found.iter().map(|c| asset_id(inputs, c.client)).collect()),
-            capped(found.iter().map(|c| flow_text(c)).collect()),
+            capped_flows(found.iter().copied()),
         ),
     );
 }
 
 /// SR 7.7: services the zone's devices answer that nothing allowed uses.
-fn least_functionality(
-    out: &mut Out<'_>,
-    inputs: &Inputs<'_>,
-    scope: &Scope,
-    inbound: &[&Conversation],
-) {
-    // Conversations the check flagged, by (client, server, port).
-    let flagged: BTreeSet<(String, String, u16)> = inputs
-        .check
+/// Conversations the zones check found no allowing rule for, by (client, server, port):
+/// computed once for all zones, since a large plant has tens of thousands of violations.
+type Flagged = HashSet<(IpAddr, IpAddr, u16)>;
+
+fn flagged_conversations(check: &CheckReport) -> Flagged {
+    check
         .violations
         .iter()
         .filter(|v| {
@@ -779,15 +1004,29 @@ fn least_functionality(
                     | Kind::WrongDirection
             )
         })
-        .filter_map(|v| Some((v.client.clone()?, v.server.clone()?, v.port?)))
-        .collect();
+        .filter_map(|v| {
+            Some((
+                v.client.as_deref()?.parse().ok()?,
+                v.server.as_deref()?.parse().ok()?,
+                v.port?,
+            ))
+        })
+        .collect()
+}
+
+fn least_functionality(
+    out: &mut Out<'_>,
+    flagged: &Flagged,
+    scope: &Scope,
+    inbound: &[&Conversation],
+) {
     // Per service (server, transport, port): used by an allowed conversation?
     let mut services: BTreeMap<(IpAddr, u8, u16), (bool, Option<Protocol>)> = BTreeMap::new();
     for c in inbound {
         if c.server_packets == 0 {
             continue;
         }
-        let allowed = !flagged.contains(&(c.client.to_string(), c.server.to_string(), c.port));
+        let allowed = !flagged.contains(&(c.client, c.server, c.port));
         let e = services
             .entry((c.server, c.transport, c.port))
             .or_insert((false, c.protocol));
@@ -970,5 +1209,47 @@ fn log_forwarding(
             ),
             (capped(sending.clone()), Vec::new()),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policies(names: &[&str]) -> Vec<String> {
+        names
+            .iter()
+            .map(|n| format!("http://opcfoundation.org/UA/SecurityPolicy#{n}"))
+            .collect()
+    }
+
+    #[test]
+    fn opcua_with_policy_none_only_is_cleartext() {
+        assert_eq!(opcua_transit(&policies(&["None"])), Transit::Clear);
+    }
+
+    #[test]
+    fn opcua_discovery_over_none_beside_a_secured_channel_is_signed() {
+        assert_eq!(
+            opcua_transit(&policies(&["Basic256Sha256", "None"])),
+            Transit::Signed
+        );
+    }
+
+    #[test]
+    fn opcua_without_a_seen_handshake_is_unknown() {
+        assert_eq!(opcua_transit(&[]), Transit::Unknown);
+    }
+
+    #[test]
+    fn policy_names_come_from_the_uri_fragment() {
+        assert_eq!(
+            policy_name("http://opcfoundation.org/UA/SecurityPolicy#Basic128Rsa15"),
+            "Basic128Rsa15"
+        );
+        assert_eq!(policy_name("odd"), "odd");
+        assert!(DEPRECATED_OPCUA_POLICIES.contains(&policy_name(
+            "http://opcfoundation.org/UA/SecurityPolicy#Basic256"
+        )));
     }
 }
