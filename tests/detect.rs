@@ -40,7 +40,7 @@ fn rules(alerts: &[Value]) -> BTreeSet<String> {
 }
 
 /// (capture, rules that must fire, ATT&CK technique of the first of them).
-const EXPECTED: [(&str, &[&str], &str); 13] = [
+const EXPECTED: [(&str, &[&str], &str); 14] = [
     ("attacks/cip_stop_plc.pcap", &["ZWD-101"], "T0858"),
     ("attacks/cip_unlock_cpu.pcap", &["ZWD-102"], "T0858"),
     (
@@ -86,6 +86,7 @@ const EXPECTED: [(&str, &[&str], &str); 13] = [
         &["ZWD-111"],
         "T0843",
     ),
+    ("dnp3/openics_DNP3-Malformed.pcap", &["ZWD-601"], "T0814"),
 ];
 
 #[test]
@@ -262,4 +263,245 @@ fn the_zones_model_adds_policy_alerts() {
         .iter()
         .any(|a| a["rule"] == "ZWD-201" && a["server"] == "10.10.3.10"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A pcap (Ethernet) of (microseconds since the epoch, frame) records.
+fn ethernet_pcap(records: &[(u64, Vec<u8>)]) -> Vec<u8> {
+    let mut v = Vec::new();
+    v.extend_from_slice(&0xA1B2_C3D4u32.to_le_bytes());
+    v.extend_from_slice(&2u16.to_le_bytes());
+    v.extend_from_slice(&4u16.to_le_bytes());
+    v.extend_from_slice(&[0; 8]);
+    v.extend_from_slice(&65535u32.to_le_bytes());
+    v.extend_from_slice(&1u32.to_le_bytes());
+    for (us, frame) in records {
+        let len = frame.len() as u32;
+        for x in [(us / 1_000_000) as u32, (us % 1_000_000) as u32, len, len] {
+            v.extend_from_slice(&x.to_le_bytes());
+        }
+        v.extend_from_slice(frame);
+    }
+    v
+}
+
+fn ber(tag: u8, value: &[u8]) -> Vec<u8> {
+    let mut v = vec![tag, value.len() as u8];
+    v.extend_from_slice(value);
+    v
+}
+
+const PUBLISHER: [u8; 6] = [0x00, 0xa0, 0xf4, 0x08, 0x2f, 0x77];
+const GOOSE_GROUP: [u8; 6] = [0x01, 0x0c, 0xcd, 0x01, 0x00, 0x01];
+
+/// A GOOSE frame of IED1's gcb1 with these counters (one-octet values).
+fn goose(st_num: u8, sq_num: u8) -> Vec<u8> {
+    let fields = [
+        ber(0x80, b"IED1LD0/LLN0$GO$gcb1"),
+        ber(0x81, &[0x07, 0xD0]),
+        ber(0x82, b"IED1LD0/LLN0$DS1"),
+        ber(0x83, b"IED1_GOOSE1"),
+        ber(0x84, &[0; 8]),
+        ber(0x85, &[st_num]),
+        ber(0x86, &[sq_num]),
+        ber(0x87, &[0]),
+        ber(0x88, &[1]),
+        ber(0x89, &[0]),
+        ber(0x8A, &[1]),
+        ber(0xAB, &ber(0x83, &[0])),
+    ]
+    .concat();
+    let pdu = ber(0x61, &fields);
+    let mut f = GOOSE_GROUP.to_vec();
+    f.extend_from_slice(&PUBLISHER);
+    f.extend_from_slice(&0x88B8u16.to_be_bytes());
+    f.extend_from_slice(&[0x00, 0x01]);
+    f.extend_from_slice(&((8 + pdu.len()) as u16).to_be_bytes());
+    f.extend_from_slice(&[0, 0, 0, 0]);
+    f.extend_from_slice(&pdu);
+    f
+}
+
+/// An Ethernet/IPv4/TCP frame between 10.0.0.`from` and 10.0.0.`to` (checksums zero: the
+/// scanner does not verify them).
+fn tcp(from: u8, to: u8, ports: (u16, u16), seq: u32, ack: u32, flags: u8, data: &[u8]) -> Vec<u8> {
+    let mut f = vec![0x02, 0, 0, 0, 0, to, 0x02, 0, 0, 0, 0, from, 0x08, 0x00];
+    let total = (20 + 20 + data.len()) as u16;
+    f.extend_from_slice(&[0x45, 0]);
+    f.extend_from_slice(&total.to_be_bytes());
+    f.extend_from_slice(&[0, 0, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, from, 10, 0, 0, to]);
+    f.extend_from_slice(&ports.0.to_be_bytes());
+    f.extend_from_slice(&ports.1.to_be_bytes());
+    f.extend_from_slice(&seq.to_be_bytes());
+    f.extend_from_slice(&ack.to_be_bytes());
+    f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    f.extend_from_slice(data);
+    f
+}
+
+const SYN: u8 = 0x02;
+const ACK: u8 = 0x10;
+const PSH_ACK: u8 = 0x18;
+
+/// A Modbus/TCP connection from 10.0.0.1 to 10.0.0.2: the handshake, then each request
+/// (with the server's answer when it has one), 10 ms apart from `start_us`.
+fn modbus_flow(start_us: u64, exchanges: &[(Vec<u8>, Option<Vec<u8>>)]) -> Vec<(u64, Vec<u8>)> {
+    let ports = (40000, 502);
+    let back = (ports.1, ports.0);
+    let (mut c, mut s) = (1000u32, 5000u32);
+    let mut out = vec![
+        (start_us, tcp(1, 2, ports, c - 1, 0, SYN, &[])),
+        (start_us + 100, tcp(2, 1, back, s - 1, c, SYN | ACK, &[])),
+        (start_us + 200, tcp(1, 2, ports, c, s, ACK, &[])),
+    ];
+    let mut t = start_us + 1_000;
+    for (request, answer) in exchanges {
+        out.push((t, tcp(1, 2, ports, c, s, PSH_ACK, request)));
+        c += request.len() as u32;
+        match answer {
+            Some(a) => {
+                out.push((t + 500, tcp(2, 1, back, s, c, PSH_ACK, a)));
+                s += a.len() as u32;
+            }
+            None => out.push((t + 500, tcp(2, 1, back, s, c, ACK, &[]))),
+        }
+        t += 10_000;
+    }
+    out
+}
+
+/// Modbus/TCP ADU: transaction, protocol 0, length, unit 1, PDU.
+fn modbus(transaction: u16, pdu: &[u8]) -> Vec<u8> {
+    let mut v = transaction.to_be_bytes().to_vec();
+    v.extend_from_slice(&[0, 0]);
+    v.extend_from_slice(&((pdu.len() + 1) as u16).to_be_bytes());
+    v.push(1);
+    v.extend_from_slice(pdu);
+    v
+}
+
+fn write_capture(name: &str, records: &[(u64, Vec<u8>)]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("zonewarden-detect-6xx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, ethernet_pcap(records)).unwrap();
+    path
+}
+
+const T0: u64 = 1_700_000_000_000_000;
+
+/// A GOOSE frame sent again (frame 5 repeats frame 4's stNum/sqNum) is one ZWD-603 alert
+/// naming the publisher, the control block and the replayed frame; the same stream without
+/// the replay is quiet.
+#[test]
+fn a_replayed_goose_frame_raises_a_sequence_alert() {
+    let counters = [(7, 0), (7, 1), (8, 0), (8, 1), (8, 1), (8, 2), (8, 3)];
+    let frames: Vec<(u64, Vec<u8>)> = counters
+        .iter()
+        .enumerate()
+        .map(|(i, &(st, sq))| (T0 + i as u64 * 4_000, goose(st, sq)))
+        .collect();
+    let path = write_capture("goose-replay.pcap", &frames);
+    let found = alerts(&[path.to_str().unwrap()]);
+    let goose: Vec<&Value> = found.iter().filter(|a| a["rule"] == "ZWD-603").collect();
+    assert_eq!(goose.len(), 1, "{found:?}");
+    let a = goose[0];
+    assert_eq!(a["attack"], "T0856");
+    assert_eq!(a["count"], 1);
+    assert_eq!(a["protocol"], "goose");
+    assert_eq!(a["operation"], "IED1LD0/LLN0$GO$gcb1");
+    assert_eq!(a["server"], "00:a0:f4:08:2f:77");
+    assert_eq!(a["evidence"]["packet"], 5);
+    assert!(a["summary"]
+        .as_str()
+        .unwrap()
+        .contains("stNum 8 sqNum 1 repeated"));
+    assert_eq!(rules(&found), BTreeSet::from(["ZWD-603".to_string()]));
+
+    let mut clean = frames.clone();
+    clean.remove(4);
+    let path = write_capture("goose-clean.pcap", &clean);
+    let quiet = alerts(&[path.to_str().unwrap()]);
+    assert!(quiet.is_empty(), "{quiet:?}");
+}
+
+/// Three malformed Modbus requests among good ones on one connection: one ZWD-601 alert
+/// with the count, the sender as client and the first malformed request as evidence.
+#[test]
+fn malformed_modbus_requests_raise_one_alert_per_pair() {
+    let read = |t: u16| modbus(t, &[0x03, 0, 0, 0, 2]);
+    let answer = |t: u16| modbus(t, &[0x03, 4, 0, 1, 0, 2]);
+    // Read Coils of 0 coils and of 2001 coils: quantities the specification forbids.
+    let exchanges = vec![
+        (read(1), Some(answer(1))),
+        (modbus(2, &[0x01, 0, 0, 0, 0]), None),
+        (read(3), Some(answer(3))),
+        (modbus(4, &[0x01, 0, 0, 0x07, 0xD1]), None),
+        (modbus(5, &[0x01, 0, 0, 0, 0]), None),
+        (read(6), Some(answer(6))),
+    ];
+    let path = write_capture("modbus-malformed.pcap", &modbus_flow(T0, &exchanges));
+    let found = alerts(&[path.to_str().unwrap()]);
+    let malformed: Vec<&Value> = found.iter().filter(|a| a["rule"] == "ZWD-601").collect();
+    assert_eq!(malformed.len(), 1, "{found:?}");
+    let a = malformed[0];
+    assert_eq!(a["attack"], "T0814");
+    assert_eq!(a["count"], 3);
+    assert_eq!(a["client"], "10.0.0.1");
+    assert_eq!(a["server"], "10.0.0.2");
+    assert_eq!(a["protocol"], "modbus");
+    // Handshake (3), request 1 and its answer (2), then the first malformed request.
+    assert_eq!(a["evidence"]["packet"], 6);
+    assert!(a["summary"].as_str().unwrap().contains("quantity"), "{a}");
+}
+
+/// 300 requests in three seconds that the server only acknowledges at the TCP level: a
+/// flood (ZWD-602); the same requests answered are polling and stay quiet.
+#[test]
+fn a_flood_of_unanswered_requests_raises_an_alert() {
+    let read = |t: u16| modbus(t, &[0x03, 0, 0, 0, 2]);
+    let unanswered: Vec<(Vec<u8>, Option<Vec<u8>>)> = (1..=300).map(|t| (read(t), None)).collect();
+    let path = write_capture("modbus-flood.pcap", &modbus_flow(T0, &unanswered));
+    let found = alerts(&[path.to_str().unwrap()]);
+    let flood: Vec<&Value> = found.iter().filter(|a| a["rule"] == "ZWD-602").collect();
+    assert_eq!(flood.len(), 1, "{found:?}");
+    let a = flood[0];
+    assert_eq!(a["attack"], "T0814");
+    assert_eq!(a["count"], 300);
+    assert_eq!(
+        (a["client"].as_str(), a["server"].as_str()),
+        (Some("10.0.0.1"), Some("10.0.0.2"))
+    );
+    assert_eq!(a["evidence"]["packet"], 4);
+    assert!(
+        a["block"].as_str().unwrap().contains("tcp dport 502"),
+        "{a}"
+    );
+
+    let answered: Vec<(Vec<u8>, Option<Vec<u8>>)> = (1..=300)
+        .map(|t| (read(t), Some(modbus(t, &[0x03, 4, 0, 1, 0, 2]))))
+        .collect();
+    let path = write_capture("modbus-polling.pcap", &modbus_flow(T0, &answered));
+    let quiet = alerts(&[path.to_str().unwrap()]);
+    assert!(quiet.is_empty(), "{quiet:?}");
+}
+
+/// The reference GOOSE captures hold no replay or injection: every publisher's counters
+/// follow IEC 61850-8-1 (GOOSE.pcap's publisher restarts at stNum 1, sqNum 1, which is not
+/// flagged), and they hold no malformed frame.
+#[test]
+fn reference_goose_captures_have_no_sequence_anomaly() {
+    let Some(pcaps) = common::shared_pcaps() else {
+        return;
+    };
+    for file in [
+        "iec61850/Sample_File_GOOSE.pcap",
+        "iec61850/GOOSE.pcap",
+        "iec61850/Sample_File_MMS_and_GOOSE.pcap",
+    ] {
+        let found = alerts(&[pcaps.join(file).to_str().unwrap()]);
+        let got = rules(&found);
+        for rule in ["ZWD-601", "ZWD-602", "ZWD-603"] {
+            assert!(!got.contains(rule), "{file}: {found:?}");
+        }
+    }
 }

@@ -6,7 +6,7 @@ use crate::{Alert, PacketRef, Severity};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
-use zonewarden_dissect::{CommunicationMap, Endpoint, OpClass, Protocol};
+use zonewarden_dissect::{AnomalyClass, CommunicationMap, Endpoint, OpClass, Operation, Protocol};
 use zonewarden_inventory::{Asset, Inventory};
 use zonewarden_model::Timestamp;
 use zonewarden_policy::check::{CheckReport, Kind};
@@ -90,8 +90,23 @@ pub const NEW_OP_CLASS: Rule = rule(
     5,
 );
 pub const CLEARTEXT_CREDENTIALS: Rule = rule("ZWD-501", "Credentials in clear", "T0859", 5);
+/// Malformed messages are how most published ICS denial-of-service flaws are triggered (a
+/// crafted length or qualifier faults the device's parser), hence Denial of Service rather
+/// than Exploitation of Remote Services, which would claim more than the bytes show.
+pub const MALFORMED: Rule = rule("ZWD-601", "Malformed industrial message", "T0814", 5);
+pub const REQUEST_FLOOD: Rule = rule("ZWD-602", "Flood of unanswered requests", "T0814", 6);
+/// A GOOSE frame whose counters its publisher cannot have produced is a frame someone else
+/// sent in the publisher's name: a spoofed status report that subscribers (interlocks, trips)
+/// act on. Any host on the station bus can multicast it, so no adversary-in-the-middle
+/// position is implied.
+pub const GOOSE_SEQUENCE: Rule = rule(
+    "ZWD-603",
+    "GOOSE sequence anomaly (replay or injection)",
+    "T0856",
+    8,
+);
 
-pub const RULES: [Rule; 23] = [
+pub const RULES: [Rule; 26] = [
     PLC_STOP,
     PLC_START,
     RESTART,
@@ -115,6 +130,9 @@ pub const RULES: [Rule; 23] = [
     NEW_PROTOCOL,
     NEW_OP_CLASS,
     CLEARTEXT_CREDENTIALS,
+    MALFORMED,
+    REQUEST_FLOOD,
+    GOOSE_SEQUENCE,
 ];
 
 /// What the detections read.
@@ -366,6 +384,8 @@ pub fn detect(inputs: &Inputs<'_>) -> Vec<Alert> {
     reconnaissance(&mut ctx);
     changes(&mut ctx);
     credentials(&mut ctx);
+    protocol_anomalies(&mut ctx);
+    floods(&mut ctx);
     // One alert per id: the same operation under several codes, or on several edges of the
     // same pair, is one finding.
     let mut merged: BTreeMap<String, Alert> = BTreeMap::new();
@@ -875,6 +895,142 @@ fn credentials(ctx: &mut Ctx<'_>) {
     }
 }
 
+/// Malformed industrial messages (ZWD-601) and GOOSE sequence anomalies (ZWD-603), as the
+/// dissectors tallied them per protocol, sender and receiver.
+fn protocol_anomalies(ctx: &mut Ctx<'_>) {
+    for (key, tally) in ctx.inputs.map.anomalies() {
+        let p = key.protocol.as_str();
+        let when = (Some(tally.first.ts), Some(tally.last_ts));
+        let at = Some((tally.first.file, tally.first.packet));
+        let count = tally.count;
+        match key.class {
+            // IT protocols are decoded for identity only: their oddities are not process risk.
+            AnomalyClass::Malformed if key.protocol.is_industrial() => ctx.raise(
+                MALFORMED,
+                Some(&key.destination),
+                Some(&key.source),
+                Some(p),
+                None,
+                count,
+                when,
+                at,
+                format!(
+                    "{count} malformed {p} message(s) from {} to {}; first: {}",
+                    key.source, key.destination, tally.message
+                ),
+                block_rule(&key.source, &key.destination, None, None),
+            ),
+            // The publisher is the target: its criticality is what subscribers trust, and
+            // the true sender of a forged frame is unknown (it borrows the publisher's MAC).
+            AnomalyClass::Sequence if key.protocol == Protocol::Goose => ctx.raise(
+                GOOSE_SEQUENCE,
+                Some(&key.source),
+                None,
+                Some(p),
+                Some(&key.subject),
+                count,
+                when,
+                at,
+                format!(
+                    "{count} GOOSE frame(s) of {} from {} to {} with stNum/sqNum its publisher \
+                     cannot produce; first: {}",
+                    key.subject, key.source, key.destination, tally.message
+                ),
+                None,
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// Unanswered-request flood: at least this many requests on one edge…
+const FLOOD_REQUESTS: u64 = 100;
+/// …of which fewer than this share (percent) were answered…
+const FLOOD_ANSWERED_PERCENT: u64 = 10;
+/// …at this many requests per second or more over the requests' active time (counted as at
+/// least one second, so that a burst of 100 in a millisecond is 100/s, not 100,000/s).
+const FLOOD_RATE: u64 = 10;
+
+/// Whether a request of this operation expects an answer: publish/subscribe and cyclic
+/// one-way traffic (GOOSE, C37.118 data streams, CIP implicit I/O, EtherCAT frames that
+/// return through the ring, BACnet unconfirmed services, MQTT publications) never does, so
+/// its silence is normal.
+fn expects_answer(protocol: Protocol, op: &Operation) -> bool {
+    use zonewarden_dissect::protocols::bacnet::UNCONFIRMED_BASE;
+    let one_way = matches!(
+        protocol,
+        Protocol::Goose
+            | Protocol::Synchrophasor
+            | Protocol::Ethercat
+            | Protocol::ProfinetDcp
+            | Protocol::Mqtt
+    ) || (protocol == Protocol::Bacnet && op.code & UNCONFIRMED_BASE != 0)
+        || (protocol == Protocol::Enip && op.name == "Implicit I/O");
+    protocol.is_industrial() && !one_way
+}
+
+fn is_unicast(e: &Endpoint) -> bool {
+    match e {
+        Endpoint::Ip(ip) => !is_local_only(*ip),
+        Endpoint::Mac(m) => m.first().is_some_and(|b| b & 1 == 0),
+    }
+}
+
+/// ZWD-602: many requests over one edge that the server (almost) never answered, fast.
+fn floods(ctx: &mut Ctx<'_>) {
+    for e in ctx.inputs.map.edges() {
+        let p = e.key.protocol;
+        // Requests to a broadcast or multicast address are answered (if at all) from other
+        // addresses, on other edges.
+        if !is_unicast(&e.key.server) {
+            continue;
+        }
+        let (mut requests, mut responses) = (0u64, 0u64);
+        let mut tally = OpTally::default();
+        for (op, stats) in &e.operations {
+            if !expects_answer(p, op) || stats.requests == 0 {
+                continue;
+            }
+            requests += stats.requests;
+            responses += stats.responses;
+            tally.add(stats);
+        }
+        if requests < FLOOD_REQUESTS
+            || u128::from(responses) * 100
+                >= u128::from(requests) * u128::from(FLOOD_ANSWERED_PERCENT)
+        {
+            continue;
+        }
+        let (Some(first), Some(last)) = (tally.first, tally.last) else {
+            continue;
+        };
+        let span_ns = last.0.saturating_sub(first.0).max(1_000_000_000);
+        if u128::from(requests) * 1_000_000_000 < u128::from(FLOOD_RATE) * u128::from(span_ns) {
+            continue;
+        }
+        let rate = requests as f64 / (span_ns as f64 / 1e9);
+        let port = e.server_ports.iter().next().copied();
+        let transport = zonewarden_policy::protocols::transport_of(p).map(transport_name);
+        ctx.raise(
+            REQUEST_FLOOD,
+            Some(&e.key.server),
+            Some(&e.key.client),
+            Some(p.as_str()),
+            None,
+            requests,
+            (Some(first), Some(last)),
+            tally.at,
+            format!(
+                "{} sent {requests} {} request(s) to {} at {rate:.0}/s; {responses} answered",
+                e.key.client,
+                p.as_str(),
+                e.key.server
+            ),
+            block_rule(&e.key.client, &e.key.server, transport, port),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -955,6 +1111,48 @@ mod tests {
             None
         );
         assert_eq!(rule_of(Protocol::Modbus, "Read Coils", Read), None);
+    }
+
+    #[test]
+    fn only_request_response_operations_can_flood() {
+        let op = |protocol, code, name| Operation {
+            protocol,
+            code,
+            subcode: None,
+            name,
+            class: OpClass::Read,
+        };
+        assert!(expects_answer(
+            Protocol::Modbus,
+            &op(Protocol::Modbus, 3, "Read Holding Registers")
+        ));
+        assert!(expects_answer(
+            Protocol::Bacnet,
+            &op(Protocol::Bacnet, 12, "readProperty")
+        ));
+        assert!(!expects_answer(
+            Protocol::Bacnet,
+            &op(Protocol::Bacnet, 0x108, "who-Is")
+        ));
+        assert!(!expects_answer(
+            Protocol::Enip,
+            &op(Protocol::Enip, 8192, "Implicit I/O")
+        ));
+        assert!(!expects_answer(
+            Protocol::Goose,
+            &op(Protocol::Goose, 1, "GOOSE Publish")
+        ));
+        assert!(!expects_answer(
+            Protocol::Synchrophasor,
+            &op(Protocol::Synchrophasor, 0, "Data Frame")
+        ));
+        assert!(!expects_answer(
+            Protocol::Syslog,
+            &op(Protocol::Syslog, 0, "log")
+        ));
+        assert!(is_unicast(&Endpoint::Mac([0, 0xa0, 0xf4, 8, 0x2f, 0x77])));
+        assert!(!is_unicast(&Endpoint::Mac([1, 0x0c, 0xcd, 1, 0, 0])));
+        assert!(!is_unicast(&Endpoint::Ip("192.168.0.255".parse().unwrap())));
     }
 
     #[test]

@@ -23,7 +23,8 @@ mod registry;
 mod testing;
 
 pub use map::{
-    CommunicationMap, Edge, EdgeKey, Endpoint, FlowRef, IdentityFact, OpStats, Provenance, Source,
+    AnomalyClass, AnomalyKey, AnomalyTally, CommunicationMap, Edge, EdgeKey, Endpoint, FlowRef,
+    IdentityFact, OpStats, Provenance, Source,
 };
 pub use ops::{OpClass, Operation, Protocol};
 pub use registry::{

@@ -135,11 +135,54 @@ pub struct Edge {
 
 /// Identity facts kept at most, so that a device that varies its answers cannot fill memory.
 const MAX_IDENTITY_FACTS: usize = 100_000;
+/// Anomaly tallies kept at most: a fuzzer spraying malformed messages from spoofed addresses
+/// makes one tally per pair, so the pairs are capped and the rest only counted.
+const MAX_ANOMALY_TALLIES: usize = 10_000;
+
+/// The protocol anomalies the detection stage acts on; the rest stay in the scan's anomaly
+/// log only, because resynchronisation, mid-stream pickup or a forgotten request are facts
+/// about the capture, not about an attack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AnomalyClass {
+    /// A message that breaks its protocol's encoding rules (lengths, qualifiers, BER).
+    Malformed,
+    /// A publisher's counters that cannot come from the publisher alone (GOOSE stNum/sqNum
+    /// going back, jumping or repeating).
+    Sequence,
+}
+
+/// Who sent the flagged messages to whom, and about what.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AnomalyKey {
+    pub class: AnomalyClass,
+    pub protocol: Protocol,
+    /// The sender of the flagged messages (the protocol's client or server, or a frame's
+    /// source MAC).
+    pub source: Endpoint,
+    pub destination: Endpoint,
+    /// What within the protocol: the GOOSE control block reference (with " (test)" for
+    /// test/simulation frames, which count on their own); empty for malformed messages.
+    pub subject: String,
+}
+
+/// How many messages were flagged, when, and the first of them as evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnomalyTally {
+    pub count: u64,
+    /// The earliest occurrence (by time, then input and packet: the same for any worker count).
+    pub first: Source,
+    pub last_ts: Timestamp,
+    /// What the dissector said about the first occurrence.
+    pub message: String,
+}
 
 #[derive(Debug, Default, Clone)]
 pub struct CommunicationMap {
     edges: BTreeMap<EdgeKey, Edge>,
     identities: BTreeMap<IdentityFact, Provenance>,
+    anomalies: BTreeMap<AnomalyKey, AnomalyTally>,
+    /// Flagged messages whose pair found no room among the tallies.
+    anomalies_untallied: u64,
 }
 
 impl CommunicationMap {
@@ -214,6 +257,34 @@ impl CommunicationMap {
         }
     }
 
+    /// Counts one flagged message.
+    pub(crate) fn add_anomaly(&mut self, key: AnomalyKey, first: Source, message: String) {
+        self.add_anomaly_tally(
+            key,
+            AnomalyTally {
+                count: 1,
+                first,
+                last_ts: first.ts,
+                message,
+            },
+        );
+    }
+
+    fn add_anomaly_tally(&mut self, key: AnomalyKey, tally: AnomalyTally) {
+        if let Some(known) = self.anomalies.get_mut(&key) {
+            known.count += tally.count;
+            known.last_ts = known.last_ts.max(tally.last_ts);
+            if tally.first < known.first {
+                known.first = tally.first;
+                known.message = tally.message;
+            }
+        } else if self.anomalies.len() < MAX_ANOMALY_TALLIES {
+            self.anomalies.insert(key, tally);
+        } else {
+            self.anomalies_untallied += tally.count;
+        }
+    }
+
     pub fn merge(&mut self, other: CommunicationMap) {
         for (key, edge) in other.edges {
             match self.edges.get_mut(&key) {
@@ -236,6 +307,20 @@ impl CommunicationMap {
         for (fact, provenance) in other.identities {
             self.add_identity(fact, provenance);
         }
+        for (key, tally) in other.anomalies {
+            self.add_anomaly_tally(key, tally);
+        }
+        self.anomalies_untallied += other.anomalies_untallied;
+    }
+
+    /// Flagged protocol messages per class, protocol, sender, receiver and subject.
+    pub fn anomalies(&self) -> impl Iterator<Item = (&AnomalyKey, &AnomalyTally)> {
+        self.anomalies.iter()
+    }
+
+    /// Flagged messages not tallied because the tallies were full.
+    pub fn anomalies_untallied(&self) -> u64 {
+        self.anomalies_untallied
     }
 
     /// Edges in a stable order: client, server, protocol.
@@ -254,6 +339,6 @@ impl CommunicationMap {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.edges.is_empty() && self.identities.is_empty()
+        self.edges.is_empty() && self.identities.is_empty() && self.anomalies.is_empty()
     }
 }

@@ -1,7 +1,8 @@
 //! Recognising a flow's protocol by content and handing its bytes to that protocol's session.
 
 use crate::map::{
-    CommunicationMap, EdgeKey, Endpoint, FlowRef, IdentityFact, OpStats, Provenance, Source,
+    AnomalyClass, AnomalyKey, CommunicationMap, EdgeKey, Endpoint, FlowRef, IdentityFact, OpStats,
+    Provenance, Source,
 };
 use crate::ops::{Operation, Protocol};
 use zonewarden_flow::{CloseReason, Flow, L2Frame, StreamConsumer};
@@ -53,11 +54,23 @@ pub struct Output<'a> {
     /// MAC), with where they were seen.
     device_facts: Option<&'a mut Vec<(Endpoint, &'static str, String, Source)>>,
     anomalies: &'a mut Vec<String>,
+    /// Anomalies the detection stage acts on, with their direction; absent in most unit tests.
+    flags: Option<&'a mut Vec<Flag>>,
     ts: Timestamp,
     /// The packet being processed (input index, packet number), for provenance.
     at: (u32, u64),
     /// Layer-2 frames have no stream: offsets count from the frame's payload.
     frame_level: bool,
+}
+
+/// An anomaly for the detection stage, before the registry puts the flow's endpoints on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Flag {
+    /// Who sent the message, as the session saw the flow.
+    pub dir: Direction,
+    pub class: AnomalyClass,
+    pub subject: String,
+    pub message: String,
 }
 
 /// Facts about third devices kept per flow (DNS answers can name many addresses).
@@ -96,6 +109,7 @@ impl<'a> Output<'a> {
             fact_sources: None,
             device_facts: None,
             anomalies,
+            flags: None,
             ts: Timestamp(1),
             at: (0, 0),
             frame_level: false,
@@ -112,6 +126,19 @@ impl<'a> Output<'a> {
     ) -> Self {
         let mut out = Output::for_tests(ops, facts, anomalies);
         out.device_facts = Some(device_facts);
+        out
+    }
+
+    /// Like [`Output::for_tests`], also collecting the anomalies flagged for detection.
+    #[cfg(test)]
+    pub(crate) fn for_tests_with_flags(
+        ops: &'a mut Vec<(Operation, OpStats)>,
+        facts: &'a mut Vec<(bool, &'static str, String)>,
+        anomalies: &'a mut Vec<String>,
+        flags: &'a mut Vec<Flag>,
+    ) -> Self {
+        let mut out = Output::for_tests(ops, facts, anomalies);
+        out.flags = Some(flags);
         out
     }
 }
@@ -210,7 +237,43 @@ impl Output<'_> {
     }
 
     /// A malformed or unexpected message; `offset` counts bytes of this direction's stream.
+    /// Only the scan's anomaly log sees it: use [`Output::malformed`] for a message that breaks
+    /// the protocol's encoding rules.
     pub fn anomaly(&mut self, dir: Direction, offset: u64, message: impl std::fmt::Display) {
+        let text = self.anomaly_text(dir, offset, message);
+        self.anomalies.push(text);
+    }
+
+    /// A message that breaks its protocol's encoding rules (a length, count, qualifier or
+    /// encoding no conforming sender produces). Unlike [`Output::anomaly`], which also covers
+    /// what a capture does to a stream (mid-stream pickup, lost segments, forgotten requests),
+    /// this is evidence about the sender, so detection sees it with the sender's address.
+    pub fn malformed(&mut self, dir: Direction, offset: u64, message: impl std::fmt::Display) {
+        let text = self.anomaly_text(dir, offset, message);
+        self.flag(dir, AnomalyClass::Malformed, String::new(), &text);
+        self.anomalies.push(text);
+    }
+
+    /// Counters of a publisher that its own messages cannot explain (GOOSE replay or
+    /// injection); `subject` names the publication.
+    pub(crate) fn sequence(&mut self, subject: String, message: impl std::fmt::Display) {
+        let text = format!("{}: {message}", self.protocol.as_str());
+        self.flag(Direction::ToServer, AnomalyClass::Sequence, subject, &text);
+        self.anomalies.push(text);
+    }
+
+    fn flag(&mut self, dir: Direction, class: AnomalyClass, subject: String, text: &str) {
+        if let Some(flags) = self.flags.as_deref_mut() {
+            flags.push(Flag {
+                dir,
+                class,
+                subject,
+                message: text.to_string(),
+            });
+        }
+    }
+
+    fn anomaly_text(&self, dir: Direction, offset: u64, message: impl std::fmt::Display) -> String {
         let place = if self.frame_level {
             format!("payload offset {offset}")
         } else {
@@ -220,8 +283,7 @@ impl Output<'_> {
             };
             format!("{side} stream offset {offset}")
         };
-        self.anomalies
-            .push(format!("{}: {message} ({place})", self.protocol.as_str()));
+        format!("{}: {message} ({place})", self.protocol.as_str())
     }
 }
 
@@ -264,11 +326,15 @@ pub struct Registry {
     map: CommunicationMap,
     anomalies: Vec<String>,
     scratch: Vec<String>,
-    /// Layer-2 protocols: per-frame scratch and the DCP request table.
+    /// Anomalies flagged for detection by the message at hand.
+    flags: Vec<Flag>,
+    /// Layer-2 protocols: per-frame scratch, the DCP request table and the GOOSE publishers'
+    /// counters.
     frame_ops: Vec<(Operation, OpStats)>,
     frame_facts: Vec<(bool, &'static str, String)>,
     frame_device_facts: Vec<(Endpoint, &'static str, String, Source)>,
     dcp: crate::protocols::profinet_dcp::DcpState,
+    goose: crate::protocols::goose::Publishers,
     /// The packet being processed: (input index, packet number).
     at: (u32, u64),
 }
@@ -307,10 +373,12 @@ impl Registry {
             map: CommunicationMap::default(),
             anomalies: Vec::new(),
             scratch: Vec::new(),
+            flags: Vec::new(),
             frame_ops: Vec::new(),
             frame_facts: Vec::new(),
             frame_device_facts: Vec::new(),
             dcp: Default::default(),
+            goose: Default::default(),
             at: (0, 0),
         }
     }
@@ -419,6 +487,7 @@ impl Registry {
     fn start(
         &mut self,
         state: &mut FlowState,
+        flow: &Flow,
         index: usize,
         swapped: bool,
         deciding: Option<&[u8]>,
@@ -433,20 +502,22 @@ impl Registry {
         let last = held.len().saturating_sub(1);
         for (i, ((dir, ts, bytes), lost)) in held.into_iter().zip(dropped).enumerate() {
             match deciding {
-                Some(whole) if i == last => self.run(state, index, dir, ts, whole, None),
+                Some(whole) if i == last => self.run(state, flow, index, dir, ts, whole, None),
                 _ => {
-                    self.run(state, index, dir, ts, &bytes, None);
+                    self.run(state, flow, index, dir, ts, &bytes, None);
                     if lost > 0 {
-                        self.run(state, index, dir, ts, &[], Some(lost));
+                        self.run(state, flow, index, dir, ts, &[], Some(lost));
                     }
                 }
             }
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn run(
         &mut self,
         state: &mut FlowState,
+        flow: &Flow,
         index: usize,
         dir: Direction,
         ts: Timestamp,
@@ -462,6 +533,7 @@ impl Registry {
             .get(index)
             .map_or(Protocol::Modbus, |d| d.protocol());
         self.scratch.clear();
+        self.flags.clear();
         let mut out = Output {
             protocol,
             ops: &mut state.ops,
@@ -469,6 +541,7 @@ impl Registry {
             fact_sources: Some(&mut state.fact_sources),
             device_facts: Some(&mut state.device_facts),
             anomalies: &mut self.scratch,
+            flags: Some(&mut self.flags),
             ts,
             at: self.at,
             frame_level: false,
@@ -476,6 +549,38 @@ impl Registry {
         match gap {
             Some(len) => session.gap(dir, len, &mut out),
             None => session.data(dir, ts, data, &mut out),
+        }
+        if !self.flags.is_empty() {
+            // The protocol's client and server, as the session saw them.
+            let (client, server) = if *swapped {
+                (flow.server.0, flow.client.0)
+            } else {
+                (flow.client.0, flow.server.0)
+            };
+            // Gaps carry no time of their own: the flow's latest packet stands in.
+            let ts = if gap.is_some() { flow.last_ts } else { ts };
+            for flag in self.flags.drain(..) {
+                let (source, destination) = match flag.dir {
+                    Direction::ToServer => (client, server),
+                    Direction::ToClient => (server, client),
+                };
+                self.map.add_anomaly(
+                    AnomalyKey {
+                        class: flag.class,
+                        protocol,
+                        source: Endpoint::Ip(source),
+                        destination: Endpoint::Ip(destination),
+                        subject: flag.subject,
+                    },
+                    Source {
+                        ts,
+                        file: self.at.0,
+                        packet: self.at.1,
+                        flow: None,
+                    },
+                    flag.message,
+                );
+            }
         }
         for message in self.scratch.drain(..) {
             state.anomalies += 1;
@@ -504,7 +609,7 @@ impl StreamConsumer for Registry {
     ) {
         match state.phase {
             Phase::Decided(index, ..) => {
-                self.run(state, index, dir, ts, data, None);
+                self.run(state, flow, index, dir, ts, data, None);
                 return;
             }
             Phase::Unknown => return,
@@ -523,13 +628,15 @@ impl StreamConsumer for Registry {
                 state.held = Vec::new();
                 state.dropped = Vec::new();
             }
-            Some(Some((index, swapped))) => self.start(state, index, swapped, Some(data)),
+            Some(Some((index, swapped))) => self.start(state, flow, index, swapped, Some(data)),
         }
     }
 
-    fn on_gap(&mut self, state: &mut FlowState, _flow: &Flow, dir: Direction, len: u64) {
+    fn on_gap(&mut self, state: &mut FlowState, flow: &Flow, dir: Direction, len: u64) {
         match state.phase {
-            Phase::Decided(index, ..) => self.run(state, index, dir, Timestamp(0), &[], Some(len)),
+            Phase::Decided(index, ..) => {
+                self.run(state, flow, index, dir, Timestamp(0), &[], Some(len))
+            }
             // Bytes held for probing are no longer contiguous: start probing afresh.
             Phase::Probing => {
                 state.held.clear();
@@ -545,7 +652,7 @@ impl StreamConsumer for Registry {
             // A short flow that ended while a guess was waiting for more bytes: no more will
             // come, so decide now and replay what was held.
             if let Some(Some((index, swapped))) = self.decide(flow, &state, true) {
-                self.start(&mut state, index, swapped, None);
+                self.start(&mut state, flow, index, swapped, None);
             }
         }
         let Phase::Decided(index, _, swapped) = state.phase else {
@@ -657,6 +764,7 @@ impl StreamConsumer for Registry {
             _ => return,
         };
         self.scratch.clear();
+        self.flags.clear();
         let mut out = Output {
             protocol,
             ops: &mut self.frame_ops,
@@ -665,12 +773,13 @@ impl StreamConsumer for Registry {
             fact_sources: None,
             device_facts: Some(&mut self.frame_device_facts),
             anomalies: &mut self.scratch,
+            flags: Some(&mut self.flags),
             ts: frame.ts,
             at: self.at,
             frame_level: true,
         };
         match protocol {
-            Protocol::Goose => goose::frame(frame.payload, &mut out),
+            Protocol::Goose => goose::frame(&mut self.goose, frame.src, frame.payload, &mut out),
             Protocol::Ethercat => ethercat::frame(frame.payload, &mut out),
             Protocol::Lldp => lldp::frame(frame.payload, &mut out),
             Protocol::Cdp => cdp::frame(frame.payload, &mut out),
@@ -718,6 +827,19 @@ impl StreamConsumer for Registry {
                     first: at,
                     observations: 1,
                 },
+            );
+        }
+        for flag in self.flags.drain(..) {
+            self.map.add_anomaly(
+                AnomalyKey {
+                    class: flag.class,
+                    protocol,
+                    source: Endpoint::Mac(frame.src),
+                    destination: Endpoint::Mac(frame.dst),
+                    subject: flag.subject,
+                },
+                at,
+                flag.message,
             );
         }
         self.anomalies.append(&mut self.scratch);

@@ -220,7 +220,7 @@ impl Session for AdsSession {
                 truncated: _,
             } => self.ams(dir, offset, header, data, out),
             Event::Router { .. } => {}
-            Event::Inconsistent { offset } => out.anomaly(
+            Event::Inconsistent { offset } => out.malformed(
                 dir,
                 offset,
                 "AMS header data length contradicts the AMS/TCP length",

@@ -136,7 +136,7 @@ impl BacnetSession {
         let parsed = parser::parse(data);
         if let Ok(d) = &parsed {
             if !d.bvlc.length_matches(data) {
-                out.anomaly(
+                out.malformed(
                     dir,
                     offset,
                     format_args!(
@@ -148,7 +148,7 @@ impl BacnetSession {
             }
         }
         match parsed {
-            Err(reason) => out.anomaly(
+            Err(reason) => out.malformed(
                 dir,
                 offset,
                 format_args!("malformed BACnet/IP datagram: {reason}"),
@@ -330,7 +330,7 @@ impl BacnetSession {
             _ => Ok(()),
         };
         if let Err(reason) = checked {
-            out.anomaly(
+            out.malformed(
                 dir,
                 offset,
                 format_args!(
@@ -391,7 +391,7 @@ impl BacnetSession {
         }
         let op = unconfirmed_operation(service);
         if let Err(reason) = checked {
-            out.anomaly(
+            out.malformed(
                 dir,
                 offset,
                 format_args!("malformed {} request: {reason}", op.name),
@@ -495,7 +495,7 @@ impl BacnetSession {
                     }
                 }
             }
-            Err(reason) => out.anomaly(
+            Err(reason) => out.malformed(
                 dir,
                 offset,
                 format_args!(

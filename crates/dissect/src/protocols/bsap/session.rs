@@ -53,13 +53,13 @@ impl Session for BsapSession {
             *o += data.len() as u64;
         }
         let Some(h) = header(data) else {
-            out.anomaly(dir, offset, "datagram without a BSAP-IP header");
+            out.malformed(dir, offset, "datagram without a BSAP-IP header");
             return;
         };
         let list = match messages(data, h.count) {
             Ok(list) => list,
             Err(reason) => {
-                out.anomaly(
+                out.malformed(
                     dir,
                     offset,
                     format_args!("malformed BSAP-IP packet: {reason}"),

@@ -183,7 +183,7 @@ impl Dnp3Session {
         out: &mut Output<'_>,
     ) {
         if let Err(bad) = deblock(blocks, &mut side.user) {
-            out.anomaly(
+            out.malformed(
                 dir,
                 offset + bad as u64,
                 "link data block CRC mismatch; frame dropped",
@@ -319,7 +319,7 @@ impl Dnp3Session {
         let objects = walk_objects(function, data);
         // A truncated fragment's objects end early by construction, not by malformation.
         if let Some((at, reason)) = objects.error.filter(|_| !truncated) {
-            out.anomaly(
+            out.malformed(
                 dir,
                 offset,
                 format_args!(

@@ -95,14 +95,14 @@ fn describe<'a>(
     let request = match Request::parse(message) {
         Ok(request) => request,
         Err(reason) => {
-            out.anomaly(dir, offset, format_args!("malformed CIP request: {reason}"));
+            out.malformed(dir, offset, format_args!("malformed CIP request: {reason}"));
             return None;
         }
     };
     let path = match parse_path(request.path) {
         Ok(path) => path,
         Err(reason) => {
-            out.anomaly(
+            out.malformed(
                 dir,
                 offset,
                 format_args!(
@@ -166,7 +166,7 @@ impl EnipSession {
                             return Some(routed);
                         }
                     }
-                    Err(reason) => out.anomaly(
+                    Err(reason) => out.malformed(
                         dir,
                         offset,
                         format_args!("malformed Unconnected_Send: {reason}"),
@@ -194,7 +194,7 @@ impl EnipSession {
                         }
                     }
                 }
-                Err(reason) => out.anomaly(
+                Err(reason) => out.malformed(
                     dir,
                     offset,
                     format_args!("malformed Multiple_Service_Packet request: {reason}"),
@@ -217,7 +217,7 @@ impl EnipSession {
         let reply = match Reply::parse(message) {
             Ok(reply) => reply,
             Err(reason) => {
-                out.anomaly(dir, offset, format_args!("malformed CIP reply: {reason}"));
+                out.malformed(dir, offset, format_args!("malformed CIP reply: {reason}"));
                 return;
             }
         };
@@ -257,7 +257,7 @@ impl EnipSession {
         if expect.as_ref().is_some_and(|e| e.identity) && !error {
             match Identity::parse(reply.data) {
                 Ok(identity) => identity_facts(&identity, dir == Direction::ToServer, out),
-                Err(reason) => out.anomaly(
+                Err(reason) => out.malformed(
                     dir,
                     offset,
                     format_args!("malformed Identity Get_Attributes_All reply: {reason}"),
@@ -268,7 +268,7 @@ impl EnipSession {
             let parts = match multiple_service_parts(reply.data) {
                 Ok(parts) => parts,
                 Err(reason) => {
-                    out.anomaly(
+                    out.malformed(
                         dir,
                         offset,
                         format_args!("malformed Multiple_Service_Packet reply: {reason}"),
@@ -281,7 +281,7 @@ impl EnipSession {
                 let inner = match Reply::parse(part) {
                     Ok(inner) => inner,
                     Err(reason) => {
-                        out.anomaly(
+                        out.malformed(
                             dir,
                             offset,
                             format_args!("malformed embedded CIP reply: {reason}"),
@@ -342,7 +342,7 @@ impl EnipSession {
                     carried
                 }
                 Err(reason) => {
-                    out.anomaly(
+                    out.malformed(
                         dir,
                         offset,
                         format_args!("malformed Common Packet Format: {reason}"),
@@ -429,7 +429,7 @@ impl EnipSession {
         let items = match parse_cpf(body) {
             Ok(items) => items,
             Err(reason) => {
-                out.anomaly(
+                out.malformed(
                     dir,
                     offset,
                     format_args!("malformed ListIdentity reply: {reason}"),
@@ -440,7 +440,7 @@ impl EnipSession {
         for item in items.iter().filter(|i| i.kind == Item::LIST_IDENTITY) {
             match Identity::from_list_identity(item.data) {
                 Ok(identity) => identity_facts(&identity, dir == Direction::ToServer, out),
-                Err(reason) => out.anomaly(
+                Err(reason) => out.malformed(
                     dir,
                     offset,
                     format_args!("malformed ListIdentity item: {reason}"),

@@ -84,7 +84,7 @@ pub(crate) fn frame(payload: &[u8], out: &mut Output<'_>) {
         // Header 10 bytes, data, working counter 2 bytes.
         let end = offset + 10 + len + 2;
         if end > payload.len() {
-            out.anomaly(
+            out.malformed(
                 Direction::ToServer,
                 offset as u64,
                 "EtherCAT datagram runs past the frame",

@@ -59,7 +59,7 @@ pub(crate) fn operation(code: u16) -> Operation {
 impl FinsSession {
     fn frame(&mut self, dir: Direction, offset: u64, bytes: &[u8], out: &mut Output<'_>) {
         let Some(frame) = Frame::parse(bytes) else {
-            out.anomaly(
+            out.malformed(
                 dir,
                 offset,
                 "FINS frame shorter than its header and command code",
@@ -86,7 +86,7 @@ impl FinsSession {
                     | CommandCode::MEMORY_AREA_TRANSFER
             )
         {
-            out.anomaly(
+            out.malformed(
                 dir,
                 offset,
                 format_args!(

@@ -9,12 +9,22 @@
 //! Each frame is one operation of the publisher towards its multicast group, class `write`:
 //! subscribers act on GOOSE (trips, interlocks), so a publication changes process state. Test or
 //! simulation frames are named apart. gocbRef, datSet and goID are identity facts about the
-//! publisher. stNum/sqNum are decoded for the detection stage (jumps, replays).
+//! publisher.
+//!
+//! stNum/sqNum (§18.1.2.5, table 59 of 8-1 Ed.2): a publisher increments stNum by one on each
+//! change of its dataset and restarts sqNum (at 0; some Ed.1 devices at 1), and increments sqNum
+//! on each retransmission of an unchanged state; both roll over from 4294967295 to 0 (or 1).
+//! [`Publishers`] follows them per source MAC and gocbRef and flags what the publisher's own
+//! frames cannot produce — stNum back or skipping a state, sqNum back within a state, the same
+//! pair twice — as the marks of a replayed or injected frame. A publisher that starts afresh
+//! (stNum 1, sqNum 0 or 1: a restart or a re-enabled control block) is not flagged: the
+//! reference capture GOOSE.pcap shows one, with the retransmission burst of a new state.
 
 #[cfg(test)]
 mod tests;
 
 use crate::{MessageKind, OpClass, Operation, Output, Protocol};
+use std::collections::HashMap;
 use zonewarden_model::Direction;
 
 pub(crate) const ETHERTYPE: u16 = 0x88B8;
@@ -106,15 +116,117 @@ pub(crate) fn parse(payload: &[u8]) -> Result<(Goose, bool), &'static str> {
     Ok((goose, truncated))
 }
 
-/// Decodes one GOOSE frame (the payload after the EtherType).
-pub(crate) fn frame(payload: &[u8], out: &mut Output<'_>) {
+/// Publishers followed at most: a flood of forged control block names must not grow memory
+/// without bound (a substation has tens to a few hundred publications).
+pub(crate) const MAX_PUBLISHERS: usize = 4096;
+
+/// The highest value of the INT32U counters, after which they roll over.
+const COUNTER_MAX: u64 = u32::MAX as u64;
+
+/// The last (stNum, sqNum) of each publisher: source MAC, gocbRef, and whether the frames are
+/// test/simulation frames (a test set publishing the same control block counts on its own).
+#[derive(Debug, Default)]
+pub(crate) struct Publishers {
+    last: HashMap<([u8; 6], String, bool), (u64, u64)>,
+    /// Frames of publishers that found no room in the table.
+    pub untracked: u64,
+}
+
+/// Whether `now` is the counter after `before`, rolling over.
+fn next(before: u64, now: u64) -> bool {
+    before.checked_add(1) == Some(now) || (before >= COUNTER_MAX && now <= 1)
+}
+
+/// What is wrong with going from `before` to `now` (stNum, sqNum), if anything.
+pub(crate) fn sequence_fault(before: (u64, u64), now: (u64, u64)) -> Option<String> {
+    let ((st0, sq0), (st, sq)) = (before, now);
+    if now == before {
+        return Some(format!("stNum {st} sqNum {sq} repeated"));
+    }
+    if st == 1 && sq <= 1 {
+        return None;
+    }
+    if st == st0 {
+        // sqNum may skip forward (frames lost before the capture point), never back.
+        return (sq < sq0 && !(sq0 >= COUNTER_MAX && sq <= 1))
+            .then(|| format!("sqNum went back from {sq0} to {sq} within stNum {st}"));
+    }
+    if next(st0, st) {
+        return None;
+    }
+    Some(if st < st0 {
+        format!("stNum went back from {st0} to {st}")
+    } else {
+        format!("stNum jumped from {st0} to {st}")
+    })
+}
+
+impl Publishers {
+    /// Follows one frame's counters; returns what is wrong with them, if anything.
+    pub(crate) fn check(&mut self, src: [u8; 6], goose: &Goose) -> Option<String> {
+        let (Some(gocb_ref), Some(st), Some(sq)) = (&goose.gocb_ref, goose.st_num, goose.sq_num)
+        else {
+            return None;
+        };
+        let test = goose.test || goose.simulation;
+        let key = (src, gocb_ref.clone(), test);
+        let full = self.last.len() >= MAX_PUBLISHERS;
+        match self.last.get_mut(&key) {
+            Some(last) => {
+                let fault = sequence_fault(*last, (st, sq));
+                *last = (st, sq);
+                fault
+            }
+            None if full => {
+                self.untracked += 1;
+                None
+            }
+            None => {
+                self.last.insert(key, (st, sq));
+                None
+            }
+        }
+    }
+}
+
+/// Decodes one GOOSE frame (the payload after the EtherType) sent by `src`.
+pub(crate) fn frame(
+    publishers: &mut Publishers,
+    src: [u8; 6],
+    payload: &[u8],
+    out: &mut Output<'_>,
+) {
     match parse(payload) {
         Ok((goose, truncated)) => {
             if truncated {
                 out.anomaly(Direction::ToServer, 0, "GOOSE PDU truncated");
             }
             if goose.gocb_ref.is_none() {
-                out.anomaly(Direction::ToServer, 0, "GOOSE PDU without gocbRef");
+                out.malformed(Direction::ToServer, 0, "GOOSE PDU without gocbRef");
+            }
+            let untracked = publishers.untracked;
+            let fault = publishers.check(src, &goose);
+            if untracked == 0 && publishers.untracked == 1 {
+                out.anomaly(
+                    Direction::ToServer,
+                    0,
+                    format_args!(
+                        "more than {MAX_PUBLISHERS} GOOSE publishers; the rest are not followed \
+                         for stNum/sqNum"
+                    ),
+                );
+            }
+            if let Some(fault) = fault {
+                let test = goose.test || goose.simulation;
+                let subject = format!(
+                    "{}{}",
+                    goose.gocb_ref.as_deref().unwrap_or_default(),
+                    if test { " (test)" } else { "" }
+                );
+                out.sequence(
+                    subject,
+                    format_args!("{fault} (replayed or injected frame?)"),
+                );
             }
             let test = goose.test || goose.simulation;
             let op = Operation {
@@ -139,7 +251,7 @@ pub(crate) fn frame(payload: &[u8], out: &mut Output<'_>) {
                 }
             }
         }
-        Err(reason) => out.anomaly(
+        Err(reason) => out.malformed(
             Direction::ToServer,
             0,
             format_args!("malformed GOOSE frame: {reason}"),

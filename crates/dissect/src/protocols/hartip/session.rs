@@ -59,12 +59,12 @@ impl HartIpSession {
         let command = match command {
             Some(Ok(c)) => {
                 if c.bad_checksum {
-                    out.anomaly(dir, offset, "HART frame check byte does not match");
+                    out.malformed(dir, offset, "HART frame check byte does not match");
                 }
                 Some(c)
             }
             Some(Err(reason)) => {
-                out.anomaly(
+                out.malformed(
                     dir,
                     offset,
                     format_args!(

@@ -96,7 +96,7 @@ impl Iec104Session {
             Control::S { .. } => {
                 self.counts.s_frames += 1;
                 if !apdu.asdu.is_empty() || frame.get(3) != Some(&0) {
-                    out.anomaly(dir, offset, "S-frame with an ASDU or spare bits set");
+                    out.malformed(dir, offset, "S-frame with an ASDU or spare bits set");
                 }
             }
             Control::U(function, c1) => {
@@ -116,7 +116,7 @@ impl Iec104Session {
                     }
                 }
                 if !apdu.asdu.is_empty() {
-                    out.anomaly(dir, offset, "U-frame carrying an ASDU");
+                    out.malformed(dir, offset, "U-frame carrying an ASDU");
                 }
             }
         }
@@ -124,13 +124,13 @@ impl Iec104Session {
 
     fn asdu(&mut self, dir: Direction, offset: u64, bytes: &[u8], out: &mut Output<'_>) {
         let Some(asdu) = Asdu::parse(bytes) else {
-            out.anomaly(dir, offset, "I-frame shorter than an ASDU header");
+            out.malformed(dir, offset, "I-frame shorter than an ASDU header");
             return;
         };
         let code = asdu.type_id.0;
         let op = operation(code);
         if let Err(reason) = asdu.check() {
-            out.anomaly(
+            out.malformed(
                 dir,
                 offset,
                 format_args!("malformed {} ASDU: {reason}", op.name),

@@ -40,7 +40,7 @@ fn invoke_and_service(content: &[u8]) -> Option<(u32, Option<super::parser::Tlv<
 impl MmsSession {
     fn pdu(&mut self, dir: Direction, offset: u64, bytes: &[u8], out: &mut Output<'_>) {
         let Some(pdu) = tlv(bytes) else {
-            out.anomaly(dir, offset, "MMS PDU does not parse as BER");
+            out.malformed(dir, offset, "MMS PDU does not parse as BER");
             return;
         };
         match pdu.first {

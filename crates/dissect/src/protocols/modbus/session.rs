@@ -73,7 +73,7 @@ impl ModbusSession {
         let details = match request_details(code, data) {
             Ok(details) => details,
             Err(reason) => {
-                out.anomaly(
+                out.malformed(
                     Direction::ToServer,
                     offset,
                     format_args!("malformed {} request: {reason}", function_name(code).0),
@@ -142,7 +142,7 @@ impl ModbusSession {
                 ),
             }
         } else if let Err(reason) = check_response(code, data) {
-            out.anomaly(
+            out.malformed(
                 Direction::ToClient,
                 offset,
                 format_args!("malformed {} response: {reason}", function_name(code).0),
@@ -156,7 +156,7 @@ impl ModbusSession {
                         }
                     }
                 }
-                Err(reason) => out.anomaly(
+                Err(reason) => out.malformed(
                     Direction::ToClient,
                     offset,
                     format_args!("malformed device identification: {reason}"),

@@ -110,7 +110,7 @@ impl MqttSession {
         let code = header.packet_type.0;
         let op = operation(code);
         let malformed = |reason: &str, out: &mut Output<'_>| {
-            out.anomaly(dir, offset, format_args!("malformed {}: {reason}", op.name));
+            out.malformed(dir, offset, format_args!("malformed {}: {reason}", op.name));
         };
         let client_only = matches!(
             code,

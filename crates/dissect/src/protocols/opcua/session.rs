@@ -121,7 +121,9 @@ impl OpcuaSession {
                         out.identity(false, "endpoint_url", url);
                     }
                 }
-                Err(reason) => out.anomaly(dir, offset, format_args!("malformed Hello: {reason}")),
+                Err(reason) => {
+                    out.malformed(dir, offset, format_args!("malformed Hello: {reason}"))
+                }
             },
             MessageType::Acknowledge | MessageType::ReverseHello => {}
             MessageType::Error => match error(body) {
@@ -135,7 +137,9 @@ impl OpcuaSession {
                     true,
                     None,
                 ),
-                Err(reason) => out.anomaly(dir, offset, format_args!("malformed Error: {reason}")),
+                Err(reason) => {
+                    out.malformed(dir, offset, format_args!("malformed Error: {reason}"))
+                }
             },
             MessageType::Open => self.open(dir, offset, body, truncated, out),
             MessageType::Message | MessageType::Close => {
@@ -156,7 +160,7 @@ impl OpcuaSession {
             Ok(parts) => parts,
             Err(reason) => {
                 if !truncated {
-                    out.anomaly(
+                    out.malformed(
                         dir,
                         offset,
                         format_args!("malformed OpenSecureChannel: {reason}"),
@@ -225,7 +229,7 @@ impl OpcuaSession {
         let mut r = match symmetric_security_header(body) {
             Ok(r) => r,
             Err(reason) => {
-                out.anomaly(dir, offset, format_args!("malformed message: {reason}"));
+                out.malformed(dir, offset, format_args!("malformed message: {reason}"));
                 return;
             }
         };
@@ -255,7 +259,7 @@ impl OpcuaSession {
             return;
         }
         let Ok((_sequence, request_id)) = sequence_header(&mut r) else {
-            out.anomaly(dir, offset, "message shorter than its sequence header");
+            out.malformed(dir, offset, "message shorter than its sequence header");
             return;
         };
         let rest = r.rest();
@@ -362,7 +366,7 @@ impl OpcuaSession {
                 return;
             }
             Err(reason) => {
-                out.anomaly(dir, offset, format_args!("malformed message: {reason}"));
+                out.malformed(dir, offset, format_args!("malformed message: {reason}"));
                 return;
             }
         };
@@ -373,7 +377,7 @@ impl OpcuaSession {
         // Bodies cut by the cap may end inside a field: that is not the sender's fault.
         let mut malformed = |what: &str, reason: &str| {
             if !truncated {
-                out.anomaly(dir, offset, format_args!("malformed {what}: {reason}"));
+                out.malformed(dir, offset, format_args!("malformed {what}: {reason}"));
             }
         };
         let mut facts: Vec<(bool, ApplicationDescription<'_>)> = Vec::new();

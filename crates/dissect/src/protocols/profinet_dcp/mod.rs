@@ -82,7 +82,7 @@ pub(crate) fn frame(state: &mut DcpState, payload: &[u8], out: &mut Output<'_>) 
         return;
     };
     let Some(blocks) = payload.get(12..12 + usize::from(data_len)) else {
-        out.anomaly(
+        out.malformed(
             Direction::ToServer,
             10,
             "DCP data length runs past the frame",
@@ -137,7 +137,7 @@ fn identity_blocks(mut blocks: &[u8], out: &mut Output<'_>) {
     {
         let len = usize::from(len);
         let Some(body) = blocks.get(4..4 + len) else {
-            out.anomaly(Direction::ToClient, 0, "DCP block runs past the frame");
+            out.malformed(Direction::ToClient, 0, "DCP block runs past the frame");
             return;
         };
         let data = body.get(2..).unwrap_or_default();

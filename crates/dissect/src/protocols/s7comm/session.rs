@@ -253,7 +253,7 @@ impl S7Session {
             Some(&S7_PROTOCOL_ID) => match S7Pdu::parse(bytes) {
                 Ok(pdu) => self.s7(dir, offset, pdu, out),
                 Err(reason) => {
-                    out.anomaly(dir, offset, format_args!("malformed S7comm PDU: {reason}"))
+                    out.malformed(dir, offset, format_args!("malformed S7comm PDU: {reason}"))
                 }
             },
             Some(&PLUS_PROTOCOL_ID) => self.plus(dir, offset, bytes, out),
@@ -304,7 +304,7 @@ impl S7Session {
                         }
                     }
                 }
-                Err(reason) => out.anomaly(
+                Err(reason) => out.malformed(
                     dir,
                     offset,
                     format_args!("malformed {} request: {reason}", function_name(code).0),
@@ -312,7 +312,7 @@ impl S7Session {
             },
             func::PI_SERVICE => match pi_service_name(pdu.param) {
                 Some(name) => subcode = pi_service(name).map(|(sub, _, _)| sub),
-                None => out.anomaly(dir, offset, "malformed PI-Service request: no service name"),
+                None => out.malformed(dir, offset, "malformed PI-Service request: no service name"),
             },
             _ => {}
         }
@@ -338,7 +338,7 @@ impl S7Session {
             match function {
                 Some(func::READ_VAR) => match read_var_return_codes(pdu.data, count) {
                     Ok(codes) => exception = codes.iter().any(|&c| c != 0xFF),
-                    Err(reason) => out.anomaly(
+                    Err(reason) => out.malformed(
                         dir,
                         offset,
                         format_args!("malformed Read Var response: {reason}"),
@@ -346,7 +346,7 @@ impl S7Session {
                 },
                 Some(func::WRITE_VAR) => {
                     if pdu.data.len() != usize::from(count) {
-                        out.anomaly(
+                        out.malformed(
                             dir,
                             offset,
                             "malformed Write Var response: return codes do not match the item count",
@@ -400,7 +400,7 @@ impl S7Session {
         let param = match UserdataParam::parse(pdu.param) {
             Ok(param) => param,
             Err(reason) => {
-                out.anomaly(dir, offset, format_args!("malformed userdata: {reason}"));
+                out.malformed(dir, offset, format_args!("malformed userdata: {reason}"));
                 return;
             }
         };
@@ -481,7 +481,7 @@ impl S7Session {
         out: &mut Output<'_>,
     ) {
         let Some((rc, value)) = userdata_data(data) else {
-            out.anomaly(
+            out.malformed(
                 dir,
                 offset,
                 "malformed Read SZL response: data shorter than its length",
@@ -502,7 +502,7 @@ impl S7Session {
             None => {
                 // SZL id (2), index (2), record length LENTHDR (2), record count N_DR (2).
                 let [i0, i1, _, _, l0, l1, n0, n1, ref records @ ..] = *value else {
-                    out.anomaly(dir, offset, "malformed Read SZL response: no SZL header");
+                    out.malformed(dir, offset, "malformed Read SZL response: no SZL header");
                     return;
                 };
                 let mut state = SzlState {
@@ -523,7 +523,7 @@ impl S7Session {
 
     fn plus(&mut self, dir: Direction, offset: u64, bytes: &[u8], out: &mut Output<'_>) {
         let Some(header) = PlusHeader::parse(bytes) else {
-            out.anomaly(
+            out.malformed(
                 dir,
                 offset,
                 "malformed S7comm-plus message: shorter than its header",
@@ -546,7 +546,7 @@ impl S7Session {
         let msg = match plus_message(bytes) {
             Ok(msg) => msg,
             Err(reason) => {
-                out.anomaly(
+                out.malformed(
                     dir,
                     offset,
                     format_args!("malformed S7comm-plus message: {reason}"),
@@ -644,7 +644,9 @@ impl S7Session {
                 ),
             },
             Ok(Cotp::Connect { .. }) | Ok(Cotp::Other { .. }) => {}
-            Err(reason) => out.anomaly(dir, offset, format_args!("malformed COTP TPDU: {reason}")),
+            Err(reason) => {
+                out.malformed(dir, offset, format_args!("malformed COTP TPDU: {reason}"))
+            }
         }
     }
 }
