@@ -510,6 +510,14 @@ const SCAN_HOSTS: usize = 10;
 /// Identification requests to many devices (CIP ListIdentity, S7 SZL reads, BACnet Who-Is…).
 const DISCOVERY_TARGETS: usize = 5;
 const DISCOVERY_REQUESTS: u64 = 20;
+/// Requests in one flow whose start address rose each time: a register walk. A poll loop
+/// climbs once per block it polls, and HMIs poll tens of blocks, not a hundred.
+const WALK_CLIMB: u32 = 100;
+/// Distinct function codes on one edge, of which at least [`SWEEP_REFUSED`] were refused
+/// with exceptions only: a function-code sweep. Masters use a handful of codes, all of
+/// which the device supports.
+const SWEEP_CODES: usize = 8;
+const SWEEP_REFUSED: usize = 4;
 
 /// Operations summed over edges: count, first and last time, the first packet.
 #[derive(Debug, Default, Clone, Copy)]
@@ -593,6 +601,7 @@ fn reconnaissance(ctx: &mut Ctx<'_>) {
             )),
         );
     }
+    walks_and_sweeps(ctx);
     // ICS discovery: identification operations to many devices or many times.
     let mut discovery: BTreeMap<(String, &'static str), (BTreeSet<String>, OpTally, Endpoint)> =
         BTreeMap::new();
@@ -895,6 +904,71 @@ fn credentials(ctx: &mut Ctx<'_>) {
     }
 }
 
+/// ICS discovery by data access: register walks (one read climbing the address space) and
+/// function-code sweeps (many codes, most refused), per edge.
+fn walks_and_sweeps(ctx: &mut Ctx<'_>) {
+    for e in ctx.inputs.map.edges() {
+        let p = e.key.protocol;
+        for (op, stats) in &e.operations {
+            if stats.longest_climb < WALK_CLIMB {
+                continue;
+            }
+            let span = match (stats.address_min, stats.address_end) {
+                (Some(a), Some(b)) => format!(" over addresses {a}..{}", b.saturating_sub(1)),
+                _ => String::new(),
+            };
+            ctx.raise(
+                ICS_DISCOVERY,
+                Some(&e.key.server),
+                Some(&e.key.client),
+                Some(p.as_str()),
+                Some(op.name),
+                stats.requests,
+                (stats.first_ts, stats.last_ts),
+                stats.first_at,
+                format!(
+                    "register walk: {} {} request(s) from {} to {}{span}, {} climbing in a row",
+                    stats.requests, op.name, e.key.client, e.key.server, stats.longest_climb
+                ),
+                None,
+            );
+        }
+        let codes: BTreeSet<u16> = e.operations.keys().map(|op| op.code).collect();
+        let refused: BTreeSet<u16> = e
+            .operations
+            .iter()
+            .filter(|(_, s)| s.responses > 0 && s.exceptions == s.responses)
+            .map(|(op, _)| op.code)
+            .collect();
+        if codes.len() < SWEEP_CODES || refused.len() < SWEEP_REFUSED {
+            continue;
+        }
+        let mut tally = OpTally::default();
+        for stats in e.operations.values() {
+            tally.add(stats);
+        }
+        ctx.raise(
+            ICS_DISCOVERY,
+            Some(&e.key.server),
+            Some(&e.key.client),
+            Some(p.as_str()),
+            Some("function-code sweep"),
+            tally.count,
+            (tally.first, tally.last),
+            tally.at,
+            format!(
+                "function-code sweep: {} tried {} {} function code(s) on {}, {} refused",
+                e.key.client,
+                codes.len(),
+                p.as_str(),
+                e.key.server,
+                refused.len()
+            ),
+            None,
+        );
+    }
+}
+
 /// Malformed industrial messages (ZWD-601) and GOOSE sequence anomalies (ZWD-603), as the
 /// dissectors tallied them per protocol, sender and receiver.
 fn protocol_anomalies(ctx: &mut Ctx<'_>) {
@@ -922,6 +996,21 @@ fn protocol_anomalies(ctx: &mut Ctx<'_>) {
             ),
             // The publisher is the target: its criticality is what subscribers trust, and
             // the true sender of a forged frame is unknown (it borrows the publisher's MAC).
+            AnomalyClass::Probe => ctx.raise(
+                ICS_DISCOVERY,
+                Some(&key.destination),
+                Some(&key.source),
+                Some(p),
+                Some(&key.subject),
+                count,
+                when,
+                at,
+                format!(
+                    "{} to {}: {} ({count} connection(s))",
+                    key.source, key.destination, tally.message
+                ),
+                None,
+            ),
             AnomalyClass::Sequence if key.protocol == Protocol::Goose => ctx.raise(
                 GOOSE_SEQUENCE,
                 Some(&key.source),

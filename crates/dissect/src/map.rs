@@ -46,12 +46,28 @@ pub struct OpStats {
     pub address_end: Option<u32>,
     /// The first message's packet: (input index, packet number), evidence for alerts.
     pub first_at: Option<(u32, u64)>,
+    /// The longest run of requests, within one flow, whose start address rose each time: a
+    /// register walk climbs for hundreds of requests, a poll loop only for as many blocks as
+    /// it polls before it starts over.
+    pub longest_climb: u32,
+    climb: u32,
+    last_start: Option<u32>,
 }
 
 impl OpStats {
     pub(crate) fn seen(&mut self, ts: Timestamp) {
         self.first_ts = Some(self.first_ts.map_or(ts, |t| t.min(ts)));
         self.last_ts = Some(self.last_ts.map_or(ts, |t| t.max(ts)));
+    }
+
+    /// A request's start address, in the order the flow carried them.
+    pub(crate) fn climb(&mut self, start: u32) {
+        self.climb = match self.last_start {
+            Some(previous) if start > previous => self.climb.saturating_add(1),
+            _ => 1,
+        };
+        self.last_start = Some(start);
+        self.longest_climb = self.longest_climb.max(self.climb);
     }
 
     pub(crate) fn touch(&mut self, start: u32, quantity: u32) {
@@ -73,6 +89,8 @@ impl OpStats {
         self.requests += other.requests;
         self.responses += other.responses;
         self.exceptions += other.exceptions;
+        // Runs do not continue across flows: each flow's climb is its own.
+        self.longest_climb = self.longest_climb.max(other.longest_climb);
         if let (Some(f), Some(l)) = (other.first_ts, other.last_ts) {
             self.seen(f);
             self.seen(l);
@@ -149,6 +167,8 @@ pub enum AnomalyClass {
     /// A publisher's counters that cannot come from the publisher alone (GOOSE stNum/sqNum
     /// going back, jumping or repeating).
     Sequence,
+    /// Requests that explore a device rather than use it (a Modbus unit-id sweep).
+    Probe,
 }
 
 /// Who sent the flagged messages to whom, and about what.

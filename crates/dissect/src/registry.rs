@@ -186,6 +186,9 @@ impl Output<'_> {
         }
         if let Some((start, quantity)) = range {
             stats.touch(start, quantity);
+            if kind == MessageKind::Request {
+                stats.climb(start);
+            }
         }
     }
 
@@ -260,6 +263,13 @@ impl Output<'_> {
         let text = format!("{}: {message}", self.protocol.as_str());
         self.flag(Direction::ToServer, AnomalyClass::Sequence, subject, &text);
         self.anomalies.push(text);
+    }
+
+    /// Requests that explore the server (unit-id sweeps); `subject` names what was swept.
+    pub(crate) fn probe(&mut self, subject: String, message: impl std::fmt::Display) {
+        let text = format!("{}: {message}", self.protocol.as_str());
+        // Not a decoding anomaly: only detection hears of it.
+        self.flag(Direction::ToServer, AnomalyClass::Probe, subject, &text);
     }
 
     fn flag(&mut self, dir: Direction, class: AnomalyClass, subject: String, text: &str) {

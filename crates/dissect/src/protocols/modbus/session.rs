@@ -27,7 +27,15 @@ pub(crate) struct ModbusSession {
     to_client: Framer,
     pending: Vec<Pending>,
     overflow_reported: bool,
+    /// Unit ids addressed on this connection, one bit each.
+    units: [u64; 4],
+    unit_sweep_reported: bool,
 }
+
+/// Distinct unit ids on one connection that make a sweep: a gateway serves a handful of
+/// serial slaves; a scanner (nmap modbus-discover, Metasploit modbus_findunitid) tries
+/// them all.
+pub(crate) const UNIT_SWEEP: u32 = 16;
 
 pub(crate) fn operation(code: u8, subcode: Option<u16>) -> Operation {
     let (name, class) = match (code, subcode) {
@@ -58,6 +66,20 @@ fn response_subcode(code: u8, data: &[u8]) -> Option<u16> {
 }
 
 impl ModbusSession {
+    fn note_unit(&mut self, unit: u8, out: &mut Output<'_>) {
+        if let Some(word) = self.units.get_mut(usize::from(unit / 64)) {
+            *word |= 1u64 << (unit % 64);
+        }
+        let distinct: u32 = self.units.iter().map(|w| w.count_ones()).sum();
+        if distinct >= UNIT_SWEEP && !self.unit_sweep_reported {
+            self.unit_sweep_reported = true;
+            out.probe(
+                "unit id".to_string(),
+                format_args!("requests to {distinct} unit ids on one connection (unit-id sweep)"),
+            );
+        }
+    }
+
     fn request(&mut self, offset: u64, header: Mbap, pdu: &[u8], out: &mut Output<'_>) {
         let (Some(&function), data) = (pdu.first(), pdu.get(1..).unwrap_or_default()) else {
             return;
@@ -70,6 +92,7 @@ impl ModbusSession {
                 format_args!("request with the exception bit set (function 0x{function:02x})"),
             );
         }
+        self.note_unit(header.unit, out);
         let details = match request_details(code, data) {
             Ok(details) => details,
             Err(reason) => {

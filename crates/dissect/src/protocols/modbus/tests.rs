@@ -250,3 +250,62 @@ fn map_is_built_from_closed_flows() {
     // Smoke test that the map type is reachable from here (the registry test covers merging).
     assert!(CommunicationMap::default().is_empty());
 }
+
+/// A register walk climbs one address at a time; a poll loop of three blocks climbs three
+/// requests and starts over.
+#[test]
+fn register_walks_climb_and_poll_loops_start_over() {
+    let read = |t: u16, start: u16| {
+        let [hi, lo] = start.to_be_bytes();
+        (Direction::ToServer, frame(t, 1, &[4, hi, lo, 0, 1]))
+    };
+    let walk: Vec<(Direction, Vec<u8>)> = (0..200).map(|i| read(i, i)).collect();
+    let r = run(&walk);
+    assert_eq!(op(&r, "Read Input Registers").longest_climb, 200);
+    let polls: Vec<(Direction, Vec<u8>)> = (0..200).map(|i| read(i, (i % 3) * 100)).collect();
+    let r = run(&polls);
+    assert_eq!(op(&r, "Read Input Registers").longest_climb, 3);
+    // The same start twice breaks the climb (a retry is not progress).
+    let r = run(&[read(1, 5), read(2, 6), read(3, 6), read(4, 7)]);
+    assert_eq!(op(&r, "Read Input Registers").longest_climb, 2);
+}
+
+/// A connection that addresses many unit ids is a sweep, flagged once; a gateway's few
+/// slaves are not.
+#[test]
+fn unit_id_sweeps_are_flagged_once() {
+    use crate::registry::Flag;
+    use crate::AnomalyClass;
+    let sweep = |units: std::ops::Range<u8>| {
+        let (mut ops, mut facts, mut anomalies, mut flags) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::<Flag>::new());
+        let mut session = ModbusSession::default();
+        {
+            let mut out =
+                Output::for_tests_with_flags(&mut ops, &mut facts, &mut anomalies, &mut flags);
+            for unit in units {
+                session.data(
+                    Direction::ToServer,
+                    Timestamp(1),
+                    &frame(u16::from(unit), unit, &[0x2b, 0x0e, 1, 0]),
+                    &mut out,
+                );
+            }
+        }
+        (flags, anomalies)
+    };
+    let (flags, anomalies) = sweep(0..255);
+    assert_eq!(flags.len(), 1, "{flags:?}");
+    assert_eq!(flags[0].class, AnomalyClass::Probe);
+    assert!(
+        flags[0].message.contains("16 unit ids"),
+        "{}",
+        flags[0].message
+    );
+    assert!(
+        !anomalies.iter().any(|a| a.contains("unit")),
+        "a sweep is not a decoding anomaly: {anomalies:?}"
+    );
+    let (flags, _) = sweep(1..16);
+    assert!(flags.is_empty(), "{flags:?}");
+}
