@@ -489,6 +489,15 @@ fn a_flood_of_unanswered_requests_raises_an_alert() {
         a["block"].as_str().unwrap().contains("tcp dport 502"),
         "{a}"
     );
+    assert_eq!(a["block_rules"]["nftables"], a["block"]);
+    assert_eq!(
+        a["block_rules"]["iptables"],
+        "iptables -I FORWARD -s 10.0.0.1 -d 10.0.0.2 -p tcp --dport 502 -j DROP"
+    );
+    assert_eq!(
+        a["block_rules"]["cisco-ios"],
+        "deny tcp host 10.0.0.1 host 10.0.0.2 eq 502"
+    );
 
     let answered: Vec<(Vec<u8>, Option<Vec<u8>>)> = (1..=300)
         .map(|t| (read(t), Some(modbus(t, &[0x03, 4, 0, 1, 0, 2]))))

@@ -93,10 +93,137 @@ pub struct Alert {
     /// An nftables rule that would block it (review before use).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block: Option<String>,
+    /// The same block in each of `zones acl`'s firewall formats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_rules: Option<BlockRules>,
+}
+
+/// What an alert's suggested block drops: traffic from `source` (to `destination`, on
+/// `transport`/`port` when known).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub source: std::net::IpAddr,
+    pub destination: Option<std::net::IpAddr>,
+    /// `tcp` or `udp`.
+    pub transport: Option<String>,
+    pub port: Option<u16>,
+}
+
+/// One block rule per firewall format of `zonewarden zones acl`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockRules {
+    pub nftables: String,
+    pub iptables: String,
+    /// An access-list entry (`deny …`) for the boundary interface's inbound ACL.
+    #[serde(rename = "cisco-ios")]
+    pub cisco_ios: String,
+}
+
+impl Block {
+    /// The transport and port, when both are known (a port without its transport cannot be
+    /// matched by any of the formats).
+    fn service(&self) -> Option<(&str, u16)> {
+        Some((self.transport.as_deref()?, self.port?))
+    }
+
+    pub fn nftables(&self) -> String {
+        let family = if self.source.is_ipv4() { "ip" } else { "ip6" };
+        let mut rule = format!(
+            "nft add rule inet zonewarden forward {family} saddr {}",
+            self.source
+        );
+        if let Some(d) = self.destination {
+            rule.push_str(&format!(" {family} daddr {d}"));
+        }
+        if let Some((t, p)) = self.service() {
+            rule.push_str(&format!(" {t} dport {p}"));
+        }
+        rule + " drop"
+    }
+
+    pub fn iptables(&self) -> String {
+        let tool = if self.source.is_ipv4() {
+            "iptables"
+        } else {
+            "ip6tables"
+        };
+        let mut rule = format!("{tool} -I FORWARD -s {}", self.source);
+        if let Some(d) = self.destination {
+            rule.push_str(&format!(" -d {d}"));
+        }
+        if let Some((t, p)) = self.service() {
+            rule.push_str(&format!(" -p {t} --dport {p}"));
+        }
+        rule + " -j DROP"
+    }
+
+    pub fn cisco_ios(&self) -> String {
+        let any_ip = if self.source.is_ipv4() { "ip" } else { "ipv6" };
+        let destination = self
+            .destination
+            .map_or_else(|| "any".to_string(), |d| format!("host {d}"));
+        match self.service() {
+            Some((t, p)) => format!("deny {t} host {} {destination} eq {p}", self.source),
+            None => format!("deny {any_ip} host {} {destination}", self.source),
+        }
+    }
+
+    pub fn rules(&self) -> BlockRules {
+        BlockRules {
+            nftables: self.nftables(),
+            iptables: self.iptables(),
+            cisco_ios: self.cisco_ios(),
+        }
+    }
 }
 
 impl Alert {
     pub fn time_of(ts: Timestamp) -> String {
         ts.to_string()
+    }
+}
+
+#[cfg(test)]
+mod block_tests {
+    use super::*;
+
+    #[test]
+    fn a_block_of_one_service_in_every_format() {
+        let block = Block {
+            source: "10.0.0.5".parse().unwrap(),
+            destination: Some("10.0.1.2".parse().unwrap()),
+            transport: Some("tcp".into()),
+            port: Some(502),
+        };
+        let rules = block.rules();
+        assert_eq!(
+            rules.nftables,
+            "nft add rule inet zonewarden forward ip saddr 10.0.0.5 ip daddr 10.0.1.2 tcp dport 502 drop"
+        );
+        assert_eq!(
+            rules.iptables,
+            "iptables -I FORWARD -s 10.0.0.5 -d 10.0.1.2 -p tcp --dport 502 -j DROP"
+        );
+        assert_eq!(
+            rules.cisco_ios,
+            "deny tcp host 10.0.0.5 host 10.0.1.2 eq 502"
+        );
+    }
+
+    #[test]
+    fn a_scanner_is_blocked_towards_everything() {
+        let block = Block {
+            source: "fd00::7".parse().unwrap(),
+            destination: None,
+            transport: None,
+            port: Some(80),
+        };
+        let rules = block.rules();
+        assert_eq!(
+            rules.nftables,
+            "nft add rule inet zonewarden forward ip6 saddr fd00::7 drop"
+        );
+        assert_eq!(rules.iptables, "ip6tables -I FORWARD -s fd00::7 -j DROP");
+        assert_eq!(rules.cisco_ios, "deny ipv6 host fd00::7 any");
     }
 }

@@ -164,6 +164,7 @@ mod tests {
             summary: "s".into(),
             evidence: None,
             block: None,
+            block_rules: None,
         }
     }
 

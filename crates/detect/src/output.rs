@@ -241,6 +241,7 @@ mod tests {
             summary: "s7comm PLC Stop from 10.0.0.5 to 10.0.1.7 | a=b".into(),
             evidence: None,
             block: None,
+            block_rules: None,
         }
     }
 
@@ -459,6 +460,7 @@ mod webhook_tests {
             summary: String::new(),
             evidence: None,
             block: None,
+            block_rules: None,
         }
     }
 }

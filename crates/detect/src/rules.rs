@@ -2,7 +2,7 @@
 //! (1-10); docs/detection.md describes each.
 
 use crate::baseline::{class_key, pair_key, Baseline};
-use crate::{Alert, PacketRef, Severity};
+use crate::{Alert, Block, PacketRef, Severity};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
@@ -298,7 +298,7 @@ impl Ctx<'_> {
         when: (Option<Timestamp>, Option<Timestamp>),
         at: Option<(u32, u64)>,
         summary: String,
-        block: Option<String>,
+        block: Option<Block>,
     ) {
         let criticality = target
             .and_then(|t| self.lookup.asset(t))
@@ -348,7 +348,8 @@ impl Ctx<'_> {
                 .map(|c| if c.is_control() { ' ' } else { c })
                 .collect(),
             evidence: self.evidence(at),
-            block,
+            block: block.as_ref().map(Block::nftables),
+            block_rules: block.as_ref().map(Block::rules),
         });
     }
 }
@@ -358,18 +359,16 @@ fn block_rule(
     server: &Endpoint,
     transport: Option<&str>,
     port: Option<u16>,
-) -> Option<String> {
+) -> Option<Block> {
     let (Endpoint::Ip(c), Endpoint::Ip(s)) = (client, server) else {
         return None;
     };
-    let family = if c.is_ipv4() { "ip" } else { "ip6" };
-    let l4 = match (transport, port) {
-        (Some(t), Some(p)) => format!(" {t} dport {p}"),
-        _ => String::new(),
-    };
-    Some(format!(
-        "nft add rule inet zonewarden forward {family} saddr {c} {family} daddr {s}{l4} drop"
-    ))
+    Some(Block {
+        source: *c,
+        destination: Some(*s),
+        transport: transport.map(str::to_string),
+        port,
+    })
 }
 
 /// Runs every detection; alerts ordered by time, then rule.
@@ -595,10 +594,12 @@ fn reconnaissance(ctx: &mut Ctx<'_>) {
                 hosts.len(),
                 set.len()
             ),
-            Some(format!(
-                "nft add rule inet zonewarden forward {} saddr {client} drop",
-                if client.is_ipv4() { "ip" } else { "ip6" }
-            )),
+            Some(Block {
+                source: client,
+                destination: None,
+                transport: None,
+                port: None,
+            }),
         );
     }
     walks_and_sweeps(ctx);
