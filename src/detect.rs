@@ -40,6 +40,10 @@ pub struct DetectArgs {
     /// Exit with code 3 when an alert is shown.
     #[arg(long)]
     exit_code: bool,
+    /// Write one pcap per alert into DIR with the packets involved (`<alert id>.pcap`,
+    /// named in the alert as `evidence_pcap`).
+    #[arg(long, value_name = "DIR")]
+    extract: Option<PathBuf>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -183,10 +187,18 @@ pub fn run(args: &DetectArgs) -> Result<ExitCode> {
     if suppressed > 0 {
         eprintln!("zonewarden: {suppressed} alert(s) suppressed by maintenance windows");
     }
-    let alerts: Vec<zonewarden_detect::Alert> = detected
+    let mut alerts: Vec<zonewarden_detect::Alert> = detected
         .into_iter()
         .filter(|a| a.severity >= args.min_severity.level())
         .collect();
+    if let Some(dir) = &args.extract {
+        let files = crate::extract::extract(&mut alerts, &inputs, dir)?;
+        eprintln!(
+            "zonewarden: {files} evidence pcap(s) in {} (at most {} packets each)",
+            dir.display(),
+            crate::extract::MAX_PACKETS
+        );
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {

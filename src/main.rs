@@ -5,6 +5,7 @@
 mod assess;
 mod bench;
 mod detect;
+mod extract;
 #[cfg(feature = "live")]
 mod live;
 mod monitor;

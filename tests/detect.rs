@@ -667,3 +667,40 @@ fn per_packet_precision_and_recall_on_the_labelled_modbus_captures() {
     assert!(precision >= 0.5, "{found:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--extract DIR`: a pcap per alert with the packets involved, starting with the packet
+/// that raised it, capped for the walk's thousands of requests.
+#[test]
+fn extract_writes_the_packets_of_each_alert() {
+    let Some(pcaps) = common::shared_pcaps() else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("zonewarden-extract-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let stop = pcaps.join("attacks/cip_stop_plc.pcap");
+    let walk = pcaps.join("attacks/modbus6rtu_characterization.pcap");
+    let found = alerts(&[
+        "--extract",
+        dir.to_str().unwrap(),
+        stop.to_str().unwrap(),
+        walk.to_str().unwrap(),
+    ]);
+    for rule in ["ZWD-101", "ZWD-302"] {
+        let a = found
+            .iter()
+            .find(|a| a["rule"] == rule)
+            .unwrap_or_else(|| panic!("no {rule}: {found:?}"));
+        let path = a["evidence_pcap"].as_str().unwrap();
+        assert!(path.ends_with(&format!("{}.pcap", a["id"].as_str().unwrap())));
+        let (scan, code) = common::scan_json(&[Path::new(path)]);
+        assert_eq!(code, 0);
+        let packets = scan["stats"]["packets"].as_u64().unwrap();
+        assert!((1..=1000).contains(&packets), "{packets}");
+        // The window starts at the alert's first packet.
+        assert_eq!(scan["stats"]["first_ts"], a["time"], "{a}");
+        if rule == "ZWD-302" {
+            assert_eq!(packets, 1000, "the walk is capped");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

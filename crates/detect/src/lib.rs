@@ -93,6 +93,9 @@ pub struct Alert {
     /// An nftables rule that would block it (review before use).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block: Option<String>,
+    /// A pcap of the packets involved (`detect --extract DIR`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_pcap: Option<String>,
     /// The same block in each of `zones acl`'s firewall formats.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_rules: Option<BlockRules>,

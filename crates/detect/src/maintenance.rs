@@ -165,6 +165,7 @@ mod tests {
             evidence: None,
             block: None,
             block_rules: None,
+            evidence_pcap: None,
         }
     }
 

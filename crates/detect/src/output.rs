@@ -242,6 +242,7 @@ mod tests {
             evidence: None,
             block: None,
             block_rules: None,
+            evidence_pcap: None,
         }
     }
 
@@ -461,6 +462,7 @@ mod webhook_tests {
             evidence: None,
             block: None,
             block_rules: None,
+            evidence_pcap: None,
         }
     }
 }

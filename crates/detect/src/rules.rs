@@ -350,6 +350,7 @@ impl Ctx<'_> {
             evidence: self.evidence(at),
             block: block.as_ref().map(Block::nftables),
             block_rules: block.as_ref().map(Block::rules),
+            evidence_pcap: None,
         });
     }
 }

@@ -10,7 +10,7 @@ mod anomaly;
 mod time;
 
 pub use anomaly::{Anomaly, AnomalyKind, Position};
-pub use time::{parse_rfc3339_secs, Timestamp};
+pub use time::{parse_rfc3339, parse_rfc3339_secs, Timestamp};
 
 /// Which way a packet travels inside a conversation.
 ///

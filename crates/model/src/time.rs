@@ -123,9 +123,45 @@ pub fn parse_rfc3339_secs(text: &str) -> Option<u64> {
     u64::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss - offset).ok()
 }
 
+/// An RFC 3339 time with its fraction (`…T17:27:49.189581000Z`) → a timestamp; digits
+/// beyond nanoseconds are dropped.
+pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
+    let secs = parse_rfc3339_secs(text)?;
+    let digits: String = text
+        .trim()
+        .get(19..)?
+        .strip_prefix('.')
+        .map(|f| f.chars().take_while(char::is_ascii_digit).take(9).collect())
+        .unwrap_or_default();
+    let nanos: u64 = if digits.is_empty() {
+        0
+    } else {
+        format!("{digits:0<9}").parse().ok()?
+    };
+    Some(Timestamp(
+        secs.checked_mul(1_000_000_000)?.checked_add(nanos)?,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_fractions_become_nanoseconds() {
+        let t = parse_rfc3339("2015-02-24T17:27:49.189581Z").unwrap();
+        assert_eq!(t.to_string(), "2015-02-24T17:27:49.189581000Z");
+        assert_eq!(
+            parse_rfc3339(&t.to_string()),
+            Some(t),
+            "round trip of the alert format"
+        );
+        assert_eq!(
+            parse_rfc3339("2015-02-24T17:27:49Z").map(|t| t.0 % 1_000_000_000),
+            Some(0)
+        );
+        assert_eq!(parse_rfc3339("yesterday"), None);
+    }
 
     #[test]
     fn epoch_formats_as_1970() {
