@@ -40,7 +40,7 @@ fn rules(alerts: &[Value]) -> BTreeSet<String> {
 }
 
 /// (capture, rules that must fire, ATT&CK technique of the first of them).
-const EXPECTED: [(&str, &[&str], &str); 17] = [
+const EXPECTED: [(&str, &[&str], &str); 23] = [
     ("attacks/cip_stop_plc.pcap", &["ZWD-101"], "T0858"),
     ("attacks/cip_unlock_cpu.pcap", &["ZWD-102"], "T0858"),
     (
@@ -87,6 +87,24 @@ const EXPECTED: [(&str, &[&str], &str); 17] = [
         "T0843",
     ),
     ("dnp3/openics_DNP3-Malformed.pcap", &["ZWD-601"], "T0814"),
+    (
+        "dnp3/fwtest_cold_restart_and_response.pcap",
+        &["ZWD-103"],
+        "T0816",
+    ),
+    (
+        "dnp3/fwtest_warm_restart_and_response.pcap",
+        &["ZWD-103"],
+        "T0816",
+    ),
+    ("dnp3/zeek_dnp3_file_del.pcap", &["ZWD-114"], "T0809"),
+    ("iec61850/mms-stopRequest.pcap", &["ZWD-101"], "T0858"),
+    ("iec61850/mms-killRequest.pcap", &["ZWD-101"], "T0858"),
+    (
+        "iec61850/mms-deleteProgramInvocation.pcap",
+        &["ZWD-114"],
+        "T0809",
+    ),
     // Register walk: input registers 0..3314 one by one from .101 to .104.
     (
         "attacks/modbus6rtu_characterization.pcap",

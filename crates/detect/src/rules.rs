@@ -58,6 +58,9 @@ pub const CLOCK_SET: Rule = rule("ZWD-108", "Controller clock set", "T0836", 6);
 pub const DOWNLOAD: Rule = rule("ZWD-111", "Program download", "T0843", 9);
 pub const UPLOAD: Rule = rule("ZWD-112", "Program upload", "T0845", 5);
 pub const FIRMWARE: Rule = rule("ZWD-113", "Firmware update", "T0857", 10);
+/// Deleting what a controller runs or keeps (MMS deleteDomain/deleteProgramInvocation, DNP3
+/// DELETE_FILE, FINS File Delete, BACnet deleteObject) destroys logic or data: not a download.
+pub const PROGRAM_DELETE: Rule = rule("ZWD-114", "Program, file or object deleted", "T0809", 8);
 pub const NEW_WRITER: Rule = rule(
     "ZWD-121",
     "Write from a host that never wrote to this device",
@@ -106,7 +109,7 @@ pub const GOOSE_SEQUENCE: Rule = rule(
     8,
 );
 
-pub const RULES: [Rule; 26] = [
+pub const RULES: [Rule; 27] = [
     PLC_STOP,
     PLC_START,
     RESTART,
@@ -118,6 +121,7 @@ pub const RULES: [Rule; 26] = [
     DOWNLOAD,
     UPLOAD,
     FIRMWARE,
+    PROGRAM_DELETE,
     NEW_WRITER,
     POLICY,
     POLICY_OPERATION,
@@ -171,6 +175,8 @@ pub fn operation_rule(protocol: Protocol, name: &str, class: OpClass) -> Option<
     match class {
         OpClass::Program => Some(if has("firmware") {
             FIRMWARE
+        } else if has("delete") {
+            PROGRAM_DELETE
         } else if has("upload") {
             UPLOAD
         } else {
@@ -190,7 +196,8 @@ pub fn operation_rule(protocol: Protocol, name: &str, class: OpClass) -> Option<
                 CONTROL
             } else if has("restart") || has("reset") || has("reinitiali") || has("reboot") {
                 RESTART
-            } else if has("stop") {
+            } else if has("stop") || n == "kill" {
+                // MMS Kill ends a program invocation at once: a stop without an orderly halt.
                 PLC_STOP
             } else if has("start")
                 || has("run")
@@ -1189,6 +1196,16 @@ mod tests {
             rule_of(Protocol::S7comm, "Request Download", Program),
             Some("ZWD-111")
         );
+        assert_eq!(
+            rule_of(Protocol::Mms, "deleteProgramInvocation", Program),
+            Some("ZWD-114")
+        );
+        assert_eq!(
+            rule_of(Protocol::Dnp3, "DELETE_FILE", Program),
+            Some("ZWD-114")
+        );
+        assert_eq!(rule_of(Protocol::Mms, "kill", Control), Some("ZWD-101"));
+        assert_eq!(rule_of(Protocol::Mms, "stop", Control), Some("ZWD-101"));
         assert_eq!(
             rule_of(
                 Protocol::Enip,
