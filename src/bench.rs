@@ -26,10 +26,15 @@ pub struct BenchArgs {
     /// `-q -z io,phs` (every packet fully dissected) against the full pipeline.
     #[arg(long)]
     tshark: bool,
+    /// Stages to measure, comma-separated: flows (read, decode, flows, reassembly), map (plus
+    /// dissectors and the communication map), full (plus the inventory). Profiling one stage
+    /// is easier when the others do not run.
+    #[arg(long, value_delimiter = ',', default_value = "flows,map,full")]
+    stages: Vec<Stage>,
 }
 
 /// Which part of the pipeline a measurement ran.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Stage {
     /// Read, decode, flows and TCP reassembly.
     Flows,
@@ -93,7 +98,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
 
     let mut results = Vec::new();
     let mut assets = 0usize;
-    for stage in [Stage::Flows, Stage::Map, Stage::Full] {
+    for &stage in &args.stages {
         for &threads in &args.threads {
             let mut best: Option<Measurement> = None;
             for _ in 0..args.repeat.max(1) {

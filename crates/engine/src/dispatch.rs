@@ -1,5 +1,7 @@
-//! Several workers fed by one reader: the calling thread reads the captures, keeps the per-file
-//! books, and sends each packet to the worker that owns its flow, in batches.
+//! Several workers sharing the reading: each worker thread, when its own work runs out, reads
+//! the next chunk of packets from the captures (one reader at a time, under a lock), sorts the
+//! chunk's packets by owner and publishes it; every worker then processes its share of each
+//! chunk, in chunk order.
 //!
 //! The owner is chosen by a symmetric hash of the conversation's endpoints and VLANs
 //! (`wire::conversation_hash`), so both directions of a flow reach the same worker, in capture
@@ -8,15 +10,17 @@
 //! frames that do not decode, go to worker 0. The reader's capture clock travels with each
 //! packet so that every worker measures idle time alike.
 //!
-//! Packets are copied into recycled batch buffers and the channels are bounded, so memory stays
-//! constant however large the capture. Why a reader thread rather than every worker reading the
-//! file and skipping foreign packets: measured, reading and routing is about half of the
-//! per-packet cost of the flow stage, and repeating it in every worker cancelled the gain.
+//! Why no dedicated reader thread: with one, reading and routing every packet ran on one core
+//! while the workers shared the other; measured, that made two workers only 1.26 times as fast
+//! as one. Reading in whichever worker is idle spreads that cost over all cores, and sorting a
+//! whole chunk at once costs less than handing packets over one by one. Chunks are recycled
+//! and only a few are in flight per worker, so memory stays constant however large the
+//! capture.
 
 use crate::anomalies::AnomalyLog;
 use crate::worker::{Bookkeeper, Worker};
 use crate::{Counters, InputSummary, Observer, ScanOptions};
-use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use zonewarden_capture::{CaptureReader, InputList, Packet};
 use zonewarden_flow::{shard_of, shard_of_hash, StreamConsumer};
 use zonewarden_model::Timestamp;
@@ -33,11 +37,11 @@ pub(crate) enum Route {
     Everyone,
 }
 
-pub(crate) fn route(packet: &Packet<'_>, workers: usize) -> Route {
-    if let Some(hash) = conversation_hash_hint(packet.link, packet.data) {
+fn route_data(link: LinkType, data: &[u8], workers: usize) -> Route {
+    if let Some(hash) = conversation_hash_hint(link, data) {
         return Route::Shard(shard_of_hash(hash, workers));
     }
-    let Ok(frame) = decode_frame(packet.link, packet.data) else {
+    let Ok(frame) = decode_frame(link, data) else {
         return Route::Shard(0);
     };
     let Net::Ip(ip) = frame.net else {
@@ -66,12 +70,13 @@ pub(crate) fn ports(proto: u8, payload: &[u8], wire_len: usize) -> (u16, u16) {
     }
 }
 
-/// Bytes of packet data per batch before it is sent.
-const BATCH_BYTES: usize = 256 << 10;
-/// Packets per batch before it is sent.
-const BATCH_PACKETS: usize = 2048;
-/// Batches in flight per worker.
-const QUEUE_DEPTH: usize = 4;
+/// Packet data per chunk: large enough that the locks are taken once per thousands of packets.
+const CHUNK_BYTES: usize = if cfg!(test) { 2 << 10 } else { 512 << 10 };
+/// Packets per chunk.
+const CHUNK_PACKETS: usize = if cfg!(test) { 16 } else { 4096 };
+/// Chunks read and not yet processed by every worker, per worker: enough that a worker never
+/// waits for a reader while another one reads, few enough to keep memory flat.
+const CHUNKS_PER_WORKER: usize = 4;
 
 #[derive(Debug, Clone, Copy)]
 struct Record {
@@ -87,13 +92,22 @@ struct Record {
     len: u32,
 }
 
+/// Consecutive packets of one input, with each worker's share.
 #[derive(Debug, Default)]
-struct Batch {
+struct Chunk {
+    /// Input index; the first chunk of each input starts it (and may be empty: an input that
+    /// could not be opened still tells the observer).
+    file: usize,
+    starts_file: bool,
+    /// Read position in the input after this chunk, for progress.
+    position: u64,
     data: Vec<u8>,
     records: Vec<Record>,
+    /// Indices into `records`, per worker.
+    shares: Vec<Vec<u32>>,
 }
 
-impl Batch {
+impl Chunk {
     fn push(&mut self, packet: &Packet<'_>, clock: Timestamp) {
         let start = self.data.len() as u32;
         self.data.extend_from_slice(packet.data);
@@ -111,25 +125,290 @@ impl Batch {
     }
 
     fn is_full(&self) -> bool {
-        self.data.len() >= BATCH_BYTES || self.records.len() >= BATCH_PACKETS
+        self.data.len() >= CHUNK_BYTES || self.records.len() >= CHUNK_PACKETS
     }
 
-    fn clear(&mut self) {
+    fn packet(&self, r: &Record) -> Packet<'_> {
+        let start = r.start as usize;
+        Packet {
+            number: r.number,
+            offset: r.offset,
+            ts: r.ts,
+            link: r.link,
+            interface: r.interface,
+            data: self
+                .data
+                .get(start..start + r.len as usize)
+                .unwrap_or_default(),
+            orig_len: r.orig_len,
+        }
+    }
+
+    /// Sorts the packets by owner; runs outside every lock.
+    fn share_out(&mut self, workers: usize) {
+        self.shares.resize_with(workers, Vec::new);
+        for share in &mut self.shares {
+            share.clear();
+        }
+        for (index, r) in self.records.iter().enumerate() {
+            let start = r.start as usize;
+            let data = self
+                .data
+                .get(start..start + r.len as usize)
+                .unwrap_or_default();
+            match route_data(r.link, data, workers) {
+                Route::Shard(shard) => {
+                    if let Some(share) = self.shares.get_mut(shard) {
+                        share.push(index as u32);
+                    }
+                }
+                Route::Everyone => {
+                    for share in &mut self.shares {
+                        share.push(index as u32);
+                    }
+                }
+            }
+        }
+    }
+
+    fn reset(&mut self) {
         self.data.clear();
         self.records.clear();
+        for share in &mut self.shares {
+            share.clear();
+        }
+        self.starts_file = false;
     }
 }
 
-enum Message {
-    /// The following packets come from this input.
-    File(usize, String),
-    Packets(Batch),
-}
-
-/// What the reading thread kept while workers processed.
+/// What the reading threads kept while workers processed.
 pub(crate) struct ReaderBooks {
     pub counters: Counters,
     pub anomalies: AnomalyLog,
+}
+
+/// The captures being read: held by one worker at a time.
+struct Reading<'a> {
+    inputs: &'a InputList,
+    summaries: &'a mut [InputSummary],
+    books: ReaderBooks,
+    /// The input open now, with its books.
+    current: Option<(usize, CaptureReader, Bookkeeper)>,
+    /// Next input to open.
+    next_input: usize,
+    clock: Timestamp,
+}
+
+impl Reading<'_> {
+    /// Fills `chunk` with the next packets of one input; false when every input is read.
+    fn read_chunk(&mut self, chunk: &mut Chunk) -> bool {
+        chunk.reset();
+        loop {
+            let Some((index, reader, book)) = self.current.as_mut() else {
+                let index = self.next_input;
+                let Some(input) = self.inputs.inputs.get(index) else {
+                    return false;
+                };
+                self.next_input += 1;
+                chunk.file = index;
+                chunk.starts_file = true;
+                chunk.position = 0;
+                let Some(summary) = self.summaries.get_mut(index) else {
+                    return false;
+                };
+                match CaptureReader::open(&input.path) {
+                    Ok(reader) => {
+                        summary.opened = true;
+                        self.current = Some((index, reader, Bookkeeper::default()));
+                        continue;
+                    }
+                    Err(e) => {
+                        summary.opened = false;
+                        Bookkeeper::capture_error(index, summary, &mut self.books.anomalies, &e);
+                        // An empty chunk, so that the observer hears of the input.
+                        return true;
+                    }
+                }
+            };
+            let index = *index;
+            chunk.file = index;
+            let Some(summary) = self.summaries.get_mut(index) else {
+                return false;
+            };
+            loop {
+                match reader.next_packet() {
+                    Ok(Some(packet)) => {
+                        book.account(
+                            index,
+                            summary,
+                            &mut self.books.counters,
+                            &mut self.books.anomalies,
+                            &packet,
+                        );
+                        self.clock = self.clock.max(packet.ts);
+                        chunk.push(&packet, self.clock);
+                        if chunk.is_full() {
+                            chunk.position = reader.position();
+                            return true;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        Bookkeeper::capture_error(index, summary, &mut self.books.anomalies, &e)
+                    }
+                }
+            }
+            // The input is done: close its books; its last packets go out in this chunk.
+            if let Some((index, reader, book)) = self.current.take() {
+                chunk.position = reader.position();
+                book.finish(
+                    index,
+                    &reader,
+                    summary,
+                    &mut self.books.counters,
+                    &mut self.books.anomalies,
+                );
+            }
+            return true;
+        }
+    }
+}
+
+/// Chunks between reading and processing.
+struct Board {
+    /// Published chunks by sequence number, from `base`; `None` while one is being read.
+    slots: std::collections::VecDeque<Option<Arc<Chunk>>>,
+    base: u64,
+    /// Sequence number of the next chunk to read.
+    next_seq: u64,
+    /// Per worker, the next chunk it processes.
+    next: Vec<u64>,
+    /// Set when every input is read: the number of chunks there are.
+    total: Option<u64>,
+    /// Emptied chunks for reuse.
+    pool: Vec<Chunk>,
+    /// A worker is reading: one at a time, so chunks are read in sequence order.
+    reading: bool,
+}
+
+impl Board {
+    /// Drops the chunks every worker has processed.
+    fn release(&mut self) {
+        let done = self.next.iter().copied().min().unwrap_or(0);
+        while self.base < done {
+            let Some(slot) = self.slots.pop_front() else {
+                break;
+            };
+            self.base += 1;
+            if let Some(Ok(chunk)) = slot.map(Arc::try_unwrap) {
+                self.pool.push(chunk);
+            }
+        }
+    }
+}
+
+struct Shared<'a> {
+    inputs: &'a InputList,
+    reading: Mutex<Reading<'a>>,
+    board: Mutex<Board>,
+    changed: Condvar,
+    workers: usize,
+}
+
+enum Task {
+    Process(u64, Arc<Chunk>),
+    Read(u64, Chunk),
+    Done,
+}
+
+impl Shared<'_> {
+    fn board(&self) -> MutexGuard<'_, Board> {
+        self.board.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// What worker `shard` does next: its own next chunk when published, else reading a new
+    /// one when there is room, else waiting.
+    fn next_task(&self, shard: usize) -> Task {
+        let mut board = self.board();
+        loop {
+            let mine = board.next.get(shard).copied().unwrap_or(u64::MAX);
+            if board.total.is_some_and(|total| mine >= total) {
+                return Task::Done;
+            }
+            let published = mine
+                .checked_sub(board.base)
+                .and_then(|i| board.slots.get(i as usize))
+                .and_then(|slot| slot.clone());
+            let in_flight = board.slots.len();
+            let can_read = board.total.is_none()
+                && !board.reading
+                && in_flight < CHUNKS_PER_WORKER * self.workers;
+            // Chunks reserved from this worker's next one on. Reading ahead while few are
+            // queued keeps the workers from processing the same chunk in lockstep and then
+            // all waiting for the next one.
+            let queued = (board.base + in_flight as u64).saturating_sub(mine);
+            if can_read && (published.is_none() || queued <= self.workers as u64) {
+                board.reading = true;
+                let seq = board.next_seq;
+                board.next_seq += 1;
+                board.slots.push_back(None);
+                let chunk = board.pool.pop().unwrap_or_default();
+                return Task::Read(seq, chunk);
+            }
+            if let Some(chunk) = published {
+                return Task::Process(mine, chunk);
+            }
+            board = self
+                .changed
+                .wait(board)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+
+    /// Reads, sorts and publishes chunk `seq`.
+    fn read(&self, seq: u64, mut chunk: Chunk) {
+        let more = {
+            let mut reading = self
+                .reading
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            reading.read_chunk(&mut chunk)
+        };
+        if more {
+            chunk.share_out(self.workers);
+        }
+        let mut board = self.board();
+        board.reading = false;
+        if more {
+            if let Some(slot) = seq
+                .checked_sub(board.base)
+                .and_then(|i| board.slots.get_mut(i as usize))
+            {
+                *slot = Some(Arc::new(chunk));
+            }
+        } else {
+            // Every input is read: the slot reserved for this chunk stays empty.
+            board.total = Some(seq);
+            let keep = seq.saturating_sub(board.base) as usize;
+            board.slots.truncate(keep);
+            chunk.reset();
+            board.pool.push(chunk);
+        }
+        drop(board);
+        self.changed.notify_all();
+    }
+
+    /// Marks chunk `seq` processed by worker `shard`.
+    fn processed(&self, shard: usize, seq: u64, chunk: Arc<Chunk>) {
+        drop(chunk);
+        let mut board = self.board();
+        if let Some(next) = board.next.get_mut(shard) {
+            *next = seq + 1;
+        }
+        board.release();
+        drop(board);
+        self.changed.notify_all();
+    }
 }
 
 pub(crate) fn run<C, F>(
@@ -145,57 +424,84 @@ where
     C::State: Send,
     F: Fn(usize) -> C + Sync,
 {
-    let (recycle_tx, recycle_rx) = channel::<Batch>();
-    std::thread::scope(|scope| {
-        let mut senders: Vec<SyncSender<Message>> = Vec::with_capacity(threads);
-        let mut handles = Vec::with_capacity(threads);
-        for shard in 0..threads {
-            let (tx, rx) = sync_channel::<Message>(QUEUE_DEPTH);
-            senders.push(tx);
-            let recycle = recycle_tx.clone();
-            let consumer = make_consumer(shard);
-            let worker = Worker::new(consumer, options, true).sharded(shard, threads);
-            handles.push(scope.spawn(move || work(worker, rx, recycle)));
-        }
-        drop(recycle_tx);
-        let books = read_all(inputs, summaries, observer, &senders, &recycle_rx);
-        drop(senders);
-        let workers: Vec<Worker<C>> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
-        (workers, books)
-    })
+    let shared = Shared {
+        inputs,
+        reading: Mutex::new(Reading {
+            inputs,
+            summaries,
+            books: ReaderBooks {
+                counters: Counters::default(),
+                anomalies: AnomalyLog::default(),
+            },
+            current: None,
+            next_input: 0,
+            clock: Timestamp(0),
+        }),
+        board: Mutex::new(Board {
+            slots: std::collections::VecDeque::new(),
+            base: 0,
+            next_seq: 0,
+            next: vec![0; threads],
+            total: None,
+            pool: Vec::new(),
+            reading: false,
+        }),
+        changed: Condvar::new(),
+        workers: threads,
+    };
+    let mut workers: Vec<Worker<C>> = std::thread::scope(|scope| {
+        let shared = &shared;
+        let handles: Vec<_> = (1..threads)
+            .map(|shard| {
+                let worker = Worker::new(make_consumer(shard), options, true).sharded(shard, threads);
+                scope.spawn(move || work(worker, shard, shared, &mut crate::Silent))
+            })
+            .collect();
+        // Worker 0 runs here: it sees every chunk in order, so it speaks to the observer.
+        let first = Worker::new(make_consumer(0), options, true).sharded(0, threads);
+        let first = work(first, 0, shared, observer);
+        std::iter::once(first)
+            .chain(handles.into_iter().filter_map(|h| h.join().ok()))
+            .collect()
+    });
+    workers.truncate(threads);
+    let reading = shared
+        .reading
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    (workers, reading.books)
 }
 
 fn work<C: StreamConsumer>(
     mut worker: Worker<C>,
-    rx: Receiver<Message>,
-    recycle: Sender<Batch>,
+    shard: usize,
+    shared: &Shared<'_>,
+    observer: &mut dyn Observer,
 ) -> Worker<C> {
     let mut silent = crate::Silent;
-    for message in rx {
-        match message {
-            Message::File(index, name) => worker.set_file(index, &name),
-            Message::Packets(mut batch) => {
-                for r in &batch.records {
-                    let start = r.start as usize;
-                    let data = batch
-                        .data
-                        .get(start..start + r.len as usize)
-                        .unwrap_or_default();
-                    let packet = Packet {
-                        number: r.number,
-                        offset: r.offset,
-                        ts: r.ts,
-                        link: r.link,
-                        interface: r.interface,
-                        data,
-                        orig_len: r.orig_len,
-                    };
-                    worker.process(&packet, r.clock);
-                    worker.drain(&mut silent, Some(&packet));
+    let mut file = usize::MAX;
+    loop {
+        match shared.next_task(shard) {
+            Task::Done => break,
+            Task::Read(seq, chunk) => shared.read(seq, chunk),
+            Task::Process(seq, chunk) => {
+                if chunk.file != file || chunk.starts_file {
+                    file = chunk.file;
+                    let name = shared_name(shared, file);
+                    if chunk.starts_file {
+                        observer.input(file, &name);
+                    }
+                    worker.set_file(file, &name);
                 }
-                batch.clear();
-                // The reader may have finished; then the buffer is simply dropped.
-                let _ = recycle.send(batch);
+                for &index in chunk.shares.get(shard).map(Vec::as_slice).unwrap_or_default() {
+                    if let Some(r) = chunk.records.get(index as usize) {
+                        let packet = chunk.packet(r);
+                        worker.process(&packet, r.clock);
+                        worker.drain(&mut silent, Some(&packet));
+                    }
+                }
+                observer.progress(chunk.position);
+                shared.processed(shard, seq, chunk);
             }
         }
     }
@@ -203,92 +509,86 @@ fn work<C: StreamConsumer>(
     worker
 }
 
-fn read_all(
-    inputs: &InputList,
-    summaries: &mut [InputSummary],
-    observer: &mut dyn Observer,
-    senders: &[SyncSender<Message>],
-    recycle: &Receiver<Batch>,
-) -> ReaderBooks {
-    let workers = senders.len();
-    let mut books = ReaderBooks {
-        counters: Counters::default(),
-        anomalies: AnomalyLog::default(),
-    };
-    let mut batches: Vec<Batch> = (0..workers).map(|_| Batch::default()).collect();
-    let mut clock = Timestamp(0);
-    let send = |shard: usize, batch: &mut Batch| {
-        let fresh = recycle.try_recv().unwrap_or_default();
-        let full = std::mem::replace(batch, fresh);
-        if let Some(tx) = senders.get(shard) {
-            let _ = tx.send(Message::Packets(full));
+/// The name anomalies use for input `file`: the path as given.
+fn shared_name(shared: &Shared<'_>, file: usize) -> String {
+    shared
+        .inputs
+        .inputs
+        .get(file)
+        .map(|i| i.path.display().to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{scan, ScanOptions, Silent};
+    use zonewarden_capture::expand_inputs;
+
+    /// Chunks are tiny in tests (16 packets), so a small plant capture crosses thousands of
+    /// chunk boundaries, workers read and process out of step, and inputs end mid-chunk.
+    #[test]
+    fn several_workers_give_the_report_of_one_across_many_chunks_and_inputs() {
+        let dir = std::env::temp_dir().join(format!("zw-dispatch-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut paths = Vec::new();
+        for (seed, kib) in [(1u64, 600u64), (2, 37)] {
+            let path = dir.join(format!("plant-{seed}.pcap"));
+            let spec = zonewarden_generator::PlantSpec {
+                seed,
+                duration_secs: None,
+                target_bytes: Some(kib << 10),
+                ..Default::default()
+            };
+            let file = std::fs::File::create(&path).unwrap();
+            zonewarden_generator::write_pcap(&spec, std::io::BufWriter::new(file)).unwrap();
+            paths.push(path);
         }
-    };
-    for (index, (input, summary)) in inputs.inputs.iter().zip(summaries.iter_mut()).enumerate() {
-        observer.input(index, &input.path.display().to_string());
-        let mut reader = match CaptureReader::open(&input.path) {
-            Ok(reader) => reader,
-            Err(e) => {
-                summary.opened = false;
-                Bookkeeper::capture_error(index, summary, &mut books.anomalies, &e);
-                continue;
+        // An input that is not a capture sits between the two.
+        let junk = dir.join("junk.pcap");
+        std::fs::write(&junk, b"not a capture at all").unwrap();
+        paths.insert(1, junk);
+        let inputs = expand_inputs(&paths);
+        let report = |threads: usize| {
+            let options = ScanOptions {
+                threads,
+                ..ScanOptions::default()
+            };
+            let r = scan(&inputs, &options, &mut Silent);
+            assert!(r.counters.packets > 5_000, "{}", r.counters.packets);
+            // Flow ids count per worker; everything else must match.
+            let mut flows = r.flows.clone();
+            for flow in &mut flows {
+                flow.id = 0;
             }
+            format!(
+                "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+                r.inputs, r.counters, flows, r.hosts, r.l2_conversations, r.anomalies
+            )
         };
-        summary.opened = true;
-        for tx in senders {
-            let _ = tx.send(Message::File(index, reader.name().to_string()));
-        }
-        let mut book = Bookkeeper::default();
-        let mut since_progress = 0u32;
-        loop {
-            let packet = match reader.next_packet() {
-                Ok(Some(packet)) => packet,
-                Ok(None) => break,
-                Err(e) => {
-                    Bookkeeper::capture_error(index, summary, &mut books.anomalies, &e);
-                    continue;
-                }
-            };
-            book.account(
-                index,
-                summary,
-                &mut books.counters,
-                &mut books.anomalies,
-                &packet,
+        let one = report(1);
+        assert!(one.contains("junk.pcap"));
+        for threads in [2, 3] {
+            let many = report(threads);
+            assert!(
+                one == many,
+                "{threads} workers differ from one:\n{}",
+                first_difference(&one, &many)
             );
-            clock = clock.max(packet.ts);
-            let targets = match route(&packet, workers) {
-                Route::Shard(shard) => shard..shard + 1,
-                Route::Everyone => 0..workers,
-            };
-            for shard in targets {
-                if let Some(batch) = batches.get_mut(shard) {
-                    batch.push(&packet, clock);
-                    if batch.is_full() {
-                        send(shard, batch);
-                    }
-                }
-            }
-            since_progress += 1;
-            if since_progress == 1 << 16 {
-                since_progress = 0;
-                observer.progress(reader.position());
-            }
         }
-        // Flush before the next file's marker so that packets keep their file.
-        for (shard, batch) in batches.iter_mut().enumerate() {
-            if !batch.records.is_empty() {
-                send(shard, batch);
-            }
-        }
-        book.finish(
-            index,
-            &reader,
-            summary,
-            &mut books.counters,
-            &mut books.anomalies,
-        );
-        observer.progress(reader.position());
+        std::fs::remove_dir_all(&dir).ok();
     }
-    books
+
+    fn first_difference(a: &str, b: &str) -> String {
+        let at = a
+            .bytes()
+            .zip(b.bytes())
+            .position(|(x, y)| x != y)
+            .unwrap_or(a.len().min(b.len()));
+        let from = at.saturating_sub(200);
+        format!(
+            "{}\n---\n{}",
+            a.get(from..(at + 200).min(a.len())).unwrap_or_default(),
+            b.get(from..(at + 200).min(b.len())).unwrap_or_default()
+        )
+    }
 }
