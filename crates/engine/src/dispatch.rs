@@ -71,12 +71,12 @@ pub(crate) fn ports(proto: u8, payload: &[u8], wire_len: usize) -> (u16, u16) {
 }
 
 /// Packet data per chunk: large enough that the locks are taken once per thousands of packets.
-const CHUNK_BYTES: usize = if cfg!(test) { 2 << 10 } else { 512 << 10 };
+const CHUNK_BYTES: usize = if cfg!(test) { 2 << 10 } else { 1 << 20 };
 /// Packets per chunk.
-const CHUNK_PACKETS: usize = if cfg!(test) { 16 } else { 4096 };
+const CHUNK_PACKETS: usize = if cfg!(test) { 16 } else { 8192 };
 /// Chunks read and not yet processed by every worker, per worker: enough that a worker never
 /// waits for a reader while another one reads, few enough to keep memory flat.
-const CHUNKS_PER_WORKER: usize = 4;
+const CHUNKS_PER_WORKER: usize = 2;
 
 #[derive(Debug, Clone, Copy)]
 struct Record {
@@ -323,7 +323,9 @@ enum Task {
 
 impl Shared<'_> {
     fn board(&self) -> MutexGuard<'_, Board> {
-        self.board.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.board
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// What worker `shard` does next: its own next chunk when published, else reading a new
@@ -453,7 +455,8 @@ where
         let shared = &shared;
         let handles: Vec<_> = (1..threads)
             .map(|shard| {
-                let worker = Worker::new(make_consumer(shard), options, true).sharded(shard, threads);
+                let worker =
+                    Worker::new(make_consumer(shard), options, true).sharded(shard, threads);
                 scope.spawn(move || work(worker, shard, shared, &mut crate::Silent))
             })
             .collect();
@@ -493,7 +496,12 @@ fn work<C: StreamConsumer>(
                     }
                     worker.set_file(file, &name);
                 }
-                for &index in chunk.shares.get(shard).map(Vec::as_slice).unwrap_or_default() {
+                for &index in chunk
+                    .shares
+                    .get(shard)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                {
                     if let Some(r) = chunk.records.get(index as usize) {
                         let packet = chunk.packet(r);
                         worker.process(&packet, r.clock);

@@ -1,10 +1,11 @@
 //! The pipeline: captures → decoded frames → defragmented IP → flows and reassembled streams.
 //!
 //! [`scan`] reads every input in order with one or several workers and returns a
-//! [`ScanReport`]. With one worker everything runs in the calling thread. With several, the
-//! calling thread reads and hands each packet to the worker that owns its flow (a symmetric
-//! hash of the endpoints, so both directions meet on one worker; see `dispatch.rs`). Results are merged and sorted, so the report is identical for any number of
-//! workers.
+//! [`ScanReport`]. With one worker everything runs in the calling thread. With several (the
+//! calling thread is the first), an idle worker reads the next chunk of packets and sorts it
+//! by the worker that owns each packet's flow (a symmetric hash of the endpoints, so both
+//! directions meet on one worker; see `dispatch.rs`). Results are merged and sorted, so the
+//! report is identical for any number of workers.
 //!
 //! Invariants: nothing here panics on input; capture damage and malformed packets become
 //! anomalies with a file and packet position and the scan goes on; memory is bounded by the
