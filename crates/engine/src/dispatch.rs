@@ -108,7 +108,22 @@ struct Chunk {
 }
 
 impl Chunk {
-    fn push(&mut self, packet: &Packet<'_>, clock: Timestamp) {
+    /// Adds a packet to the share of the worker that owns it. Routed here, while the packet's
+    /// headers are in cache: a second pass over the chunk missed the cache on most of them.
+    fn push(&mut self, packet: &Packet<'_>, clock: Timestamp, workers: usize) {
+        let index = self.records.len() as u32;
+        match route_data(packet.link, packet.data, workers) {
+            Route::Shard(shard) => {
+                if let Some(share) = self.shares.get_mut(shard) {
+                    share.push(index);
+                }
+            }
+            Route::Everyone => {
+                for share in &mut self.shares {
+                    share.push(index);
+                }
+            }
+        }
         let start = self.data.len() as u32;
         self.data.extend_from_slice(packet.data);
         self.records.push(Record {
@@ -144,33 +159,6 @@ impl Chunk {
         }
     }
 
-    /// Sorts the packets by owner; runs outside every lock.
-    fn share_out(&mut self, workers: usize) {
-        self.shares.resize_with(workers, Vec::new);
-        for share in &mut self.shares {
-            share.clear();
-        }
-        for (index, r) in self.records.iter().enumerate() {
-            let start = r.start as usize;
-            let data = self
-                .data
-                .get(start..start + r.len as usize)
-                .unwrap_or_default();
-            match route_data(r.link, data, workers) {
-                Route::Shard(shard) => {
-                    if let Some(share) = self.shares.get_mut(shard) {
-                        share.push(index as u32);
-                    }
-                }
-                Route::Everyone => {
-                    for share in &mut self.shares {
-                        share.push(index as u32);
-                    }
-                }
-            }
-        }
-    }
-
     fn reset(&mut self) {
         self.data.clear();
         self.records.clear();
@@ -197,12 +185,14 @@ struct Reading<'a> {
     /// Next input to open.
     next_input: usize,
     clock: Timestamp,
+    workers: usize,
 }
 
 impl Reading<'_> {
     /// Fills `chunk` with the next packets of one input; false when every input is read.
     fn read_chunk(&mut self, chunk: &mut Chunk) -> bool {
         chunk.reset();
+        chunk.shares.resize_with(self.workers, Vec::new);
         loop {
             let Some((index, reader, book)) = self.current.as_mut() else {
                 let index = self.next_input;
@@ -246,7 +236,7 @@ impl Reading<'_> {
                             &packet,
                         );
                         self.clock = self.clock.max(packet.ts);
-                        chunk.push(&packet, self.clock);
+                        chunk.push(&packet, self.clock, self.workers);
                         if chunk.is_full() {
                             chunk.position = reader.position();
                             return true;
@@ -376,9 +366,6 @@ impl Shared<'_> {
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             reading.read_chunk(&mut chunk)
         };
-        if more {
-            chunk.share_out(self.workers);
-        }
         let mut board = self.board();
         board.reading = false;
         if more {
@@ -438,6 +425,7 @@ where
             current: None,
             next_input: 0,
             clock: Timestamp(0),
+            workers: threads,
         }),
         board: Mutex::new(Board {
             slots: std::collections::VecDeque::new(),
