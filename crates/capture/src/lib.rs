@@ -43,6 +43,15 @@ pub struct Packet<'a> {
     pub orig_len: u32,
 }
 
+/// A packet and the shared buffer it was read into (see [`CaptureReader::next_shared_packet`]).
+#[derive(Debug, Clone, Copy)]
+pub struct SharedPacket<'a> {
+    pub packet: Packet<'a>,
+    pub buffer: &'a std::sync::Arc<Vec<u8>>,
+    /// Where `packet.data` starts in `buffer`.
+    pub start: usize,
+}
+
 /// Container format of an open capture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -225,6 +234,25 @@ impl CaptureReader {
     /// After an `Err` that is not [fatal](CaptureError::is_fatal), call again: the reader has
     /// skipped the damage. After a fatal error the reader returns `Ok(None)`.
     pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>, CaptureError> {
+        Ok(self.advance()?.map(|found| self.packet(&found)))
+    }
+
+    /// The next packet with the buffer its bytes lie in, `Ok(None)` at the end of the file.
+    ///
+    /// A caller that keeps a clone of the buffer keeps the packet's bytes at
+    /// `start..start + packet.data.len()` without copying them: the reader never writes into
+    /// a buffer that someone else holds (it continues in another one).
+    pub fn next_shared_packet(&mut self) -> Result<Option<SharedPacket<'_>>, CaptureError> {
+        Ok(self.advance()?.map(|found| SharedPacket {
+            packet: self.packet(&found),
+            buffer: self.src.buffer(),
+            start: self.src.window_start() + found.data_start,
+        }))
+    }
+
+    /// Finds the next record and leaves it at the start of the window.
+    #[inline(always)]
+    fn advance(&mut self) -> Result<Option<Found>, CaptureError> {
         self.src.consume(self.pending);
         self.pending = 0;
         if self.finished {
@@ -237,20 +265,7 @@ impl CaptureReader {
         match result {
             Ok(Some(found)) => {
                 self.pending = found.consume;
-                let data = self
-                    .src
-                    .window()
-                    .get(found.data_start..found.data_start + found.caplen)
-                    .unwrap_or_default();
-                Ok(Some(Packet {
-                    number: self.number,
-                    offset: self.src.offset(),
-                    ts: Timestamp(found.ts),
-                    link: found.link,
-                    interface: found.interface,
-                    data,
-                    orig_len: found.origlen.max(found.caplen as u32),
-                }))
+                Ok(Some(found))
             }
             Ok(None) => {
                 self.finished = true;
@@ -262,6 +277,24 @@ impl CaptureReader {
                 }
                 Err(e)
             }
+        }
+    }
+
+    #[inline(always)]
+    fn packet(&self, found: &Found) -> Packet<'_> {
+        let data = self
+            .src
+            .window()
+            .get(found.data_start..found.data_start + found.caplen)
+            .unwrap_or_default();
+        Packet {
+            number: self.number,
+            offset: self.src.offset(),
+            ts: Timestamp(found.ts),
+            link: found.link,
+            interface: found.interface,
+            data,
+            orig_len: found.origlen.max(found.caplen as u32),
         }
     }
 

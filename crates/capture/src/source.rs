@@ -3,18 +3,28 @@
 //! Readers borrow packets straight out of this window (no copy), so the window only grows to
 //! the largest record seen, which record-length limits keep bounded: memory does not grow with
 //! the size of the capture.
+//!
+//! The buffer can be shared ([`Source::buffer`]): a caller that keeps a clone holds on to the
+//! packets in it without copying them. The source never writes into a buffer someone else
+//! holds; when it must refill, it moves the unread tail (less than one record) into a buffer
+//! nobody holds — a retired one when there is one — and reads on there.
 
 use std::io::{self, Read};
+use std::sync::Arc;
 
 /// First buffer size: small, so that opening many small captures (or fuzzing) is cheap.
 const INITIAL_BUFFER: usize = 8 << 10;
 /// The buffer doubles while reads keep filling it, up to this size: large reads keep the
 /// per-packet cost of reading low on big captures.
 const STEADY_BUFFER: usize = 2 << 20;
+/// Shared buffers kept for reuse once their holders let go; beyond this they are freed.
+const RETIRED_KEPT: usize = 8;
 
 pub(crate) struct Source {
     inner: Box<dyn Read + Send>,
-    buf: Vec<u8>,
+    buf: Arc<Vec<u8>>,
+    /// Buffers given up while shared, reused when their holders have let go.
+    retired: Vec<Arc<Vec<u8>>>,
     start: usize,
     end: usize,
     eof: bool,
@@ -26,7 +36,8 @@ impl Source {
     pub(crate) fn new(inner: Box<dyn Read + Send>) -> Self {
         Source {
             inner,
-            buf: vec![0; INITIAL_BUFFER],
+            buf: Arc::new(vec![0; INITIAL_BUFFER]),
+            retired: Vec::new(),
             start: 0,
             end: 0,
             eof: false,
@@ -38,19 +49,25 @@ impl Source {
     pub(crate) fn fill(&mut self, n: usize) -> io::Result<usize> {
         while self.end - self.start < n && !self.eof {
             let held = self.end - self.start;
+            if Arc::get_mut(&mut self.buf).is_none() {
+                self.unshare();
+            }
+            let Some(buf) = Arc::get_mut(&mut self.buf) else {
+                break;
+            };
             if self.start > 0 {
                 // Move what is held to the front so that the whole buffer is free for reading.
-                self.buf.copy_within(self.start..self.end, 0);
+                buf.copy_within(self.start..self.end, 0);
                 self.start = 0;
                 self.end = held;
             }
-            if self.end == self.buf.len() {
+            if self.end == buf.len() {
                 // Full and still short of `n`: grow by what is actually arriving, never to `n`
                 // up front (a resync asks for megabytes that a short stream does not have).
-                let doubled = self.buf.len() * 2;
-                self.buf.resize(doubled, 0);
+                let doubled = buf.len() * 2;
+                buf.resize(doubled, 0);
             }
-            let Some(spare) = self.buf.get_mut(self.end..) else {
+            let Some(spare) = buf.get_mut(self.end..) else {
                 break;
             };
             let spare_len = spare.len();
@@ -58,9 +75,9 @@ impl Source {
                 Ok(0) => self.eof = true,
                 Ok(read) => {
                     self.end += read;
-                    if read == spare_len && self.buf.len() < STEADY_BUFFER {
-                        let doubled = self.buf.len() * 2;
-                        self.buf.resize(doubled, 0);
+                    if read == spare_len && buf.len() < STEADY_BUFFER {
+                        let doubled = buf.len() * 2;
+                        buf.resize(doubled, 0);
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -68,6 +85,44 @@ impl Source {
             }
         }
         Ok(self.end - self.start)
+    }
+
+    /// Continues in a buffer nobody else holds, with the unread bytes moved to its front.
+    fn unshare(&mut self) {
+        let len = self.buf.len();
+        let reusable = self
+            .retired
+            .iter()
+            .position(|b| Arc::strong_count(b) == 1 && b.len() == len);
+        let mut fresh = match reusable {
+            Some(i) => self.retired.swap_remove(i),
+            None => Arc::new(vec![0; len]),
+        };
+        if let (Some(to), Some(from)) =
+            (Arc::get_mut(&mut fresh), self.buf.get(self.start..self.end))
+        {
+            if let Some(front) = to.get_mut(..from.len()) {
+                front.copy_from_slice(from);
+            }
+        }
+        self.end -= self.start;
+        self.start = 0;
+        let old = std::mem::replace(&mut self.buf, fresh);
+        if self.retired.len() >= RETIRED_KEPT {
+            self.retired.remove(0);
+        }
+        self.retired.push(old);
+    }
+
+    /// The buffer the window lies in. Holding a clone keeps the packets read from it valid:
+    /// the source will not write into it again while the clone lives.
+    pub(crate) fn buffer(&self) -> &Arc<Vec<u8>> {
+        &self.buf
+    }
+
+    /// Where the window starts in [`Source::buffer`].
+    pub(crate) fn window_start(&self) -> usize {
+        self.start
     }
 
     /// The bytes available now, starting at [`Source::offset`].

@@ -407,3 +407,56 @@ proptest! {
         let _ = read_all(v);
     }
 }
+
+/// Packets handed out with their buffer stay intact while the buffer is held, however much is
+/// read after them: the reader continues in another buffer instead of compacting the held one.
+#[test]
+fn held_shared_buffers_keep_their_packets_while_reading_goes_on() {
+    // Distinct contents per packet, varying lengths, enough to refill the window many times.
+    let mut bytes = pcap_header(pcap::MAGIC_MICRO, false, 65535, 1);
+    let payload = |i: u32| -> Vec<u8> {
+        (0..(40 + i % 900))
+            .map(|j| (i.wrapping_mul(31) ^ j) as u8)
+            .collect()
+    };
+    for i in 0..20_000u32 {
+        pcap_record(
+            &mut bytes,
+            false,
+            1_700_000_000,
+            i % 1_000_000,
+            &payload(i),
+            40 + i % 900,
+        );
+    }
+    let mut r = reader(bytes).unwrap();
+    let mut held: Vec<(std::sync::Arc<Vec<u8>>, usize, usize, u32)> = Vec::new();
+    let mut i = 0u32;
+    while let Some(shared) = r.next_shared_packet().unwrap() {
+        assert_eq!(shared.packet.data, payload(i).as_slice());
+        // Keep every 97th packet's buffer, and let the oldest go now and then so that
+        // retired buffers are reused too.
+        if i % 97 == 0 {
+            held.push((
+                std::sync::Arc::clone(shared.buffer),
+                shared.start,
+                shared.packet.data.len(),
+                i,
+            ));
+            if held.len() > 12 {
+                held.remove(0);
+            }
+        }
+        for (buffer, start, len, n) in &held {
+            if i % 101 == 0 {
+                assert_eq!(
+                    buffer.get(*start..start + len),
+                    Some(payload(*n).as_slice()),
+                    "packet {n} changed while held, at packet {i}"
+                );
+            }
+        }
+        i += 1;
+    }
+    assert_eq!(i, 20_000);
+}

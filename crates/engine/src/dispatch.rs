@@ -21,7 +21,7 @@ use crate::anomalies::AnomalyLog;
 use crate::worker::{Bookkeeper, Worker};
 use crate::{Counters, InputSummary, Observer, ScanOptions};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use zonewarden_capture::{CaptureReader, InputList, Packet};
+use zonewarden_capture::{CaptureReader, InputList, Packet, SharedPacket};
 use zonewarden_flow::{shard_of, shard_of_hash, StreamConsumer};
 use zonewarden_model::Timestamp;
 use zonewarden_wire::{
@@ -88,6 +88,8 @@ struct Record {
     link: LinkType,
     interface: u32,
     orig_len: u32,
+    /// The packet's bytes: `buffers[buffer][start..start + len]` of its chunk.
+    buffer: u32,
     start: u32,
     len: u32,
 }
@@ -101,7 +103,10 @@ struct Chunk {
     starts_file: bool,
     /// Read position in the input after this chunk, for progress.
     position: u64,
-    data: Vec<u8>,
+    /// The reader's buffers that the packets lie in (shared, not copied).
+    buffers: Vec<Arc<Vec<u8>>>,
+    /// Bytes of packet data in the chunk.
+    bytes: usize,
     records: Vec<Record>,
     /// Indices into `records`, per worker.
     shares: Vec<Vec<u32>>,
@@ -110,7 +115,8 @@ struct Chunk {
 impl Chunk {
     /// Adds a packet to the share of the worker that owns it. Routed here, while the packet's
     /// headers are in cache: a second pass over the chunk missed the cache on most of them.
-    fn push(&mut self, packet: &Packet<'_>, clock: Timestamp, workers: usize) {
+    fn push(&mut self, shared: &SharedPacket<'_>, clock: Timestamp, workers: usize) {
+        let packet = &shared.packet;
         let index = self.records.len() as u32;
         match route_data(packet.link, packet.data, workers) {
             Route::Shard(shard) => {
@@ -124,8 +130,14 @@ impl Chunk {
                 }
             }
         }
-        let start = self.data.len() as u32;
-        self.data.extend_from_slice(packet.data);
+        if !self
+            .buffers
+            .last()
+            .is_some_and(|held| Arc::ptr_eq(held, shared.buffer))
+        {
+            self.buffers.push(Arc::clone(shared.buffer));
+        }
+        self.bytes += packet.data.len();
         self.records.push(Record {
             number: packet.number,
             offset: packet.offset,
@@ -134,13 +146,14 @@ impl Chunk {
             link: packet.link,
             interface: packet.interface,
             orig_len: packet.orig_len,
-            start,
+            buffer: self.buffers.len().saturating_sub(1) as u32,
+            start: shared.start as u32,
             len: packet.data.len() as u32,
         });
     }
 
     fn is_full(&self) -> bool {
-        self.data.len() >= CHUNK_BYTES || self.records.len() >= CHUNK_PACKETS
+        self.bytes >= CHUNK_BYTES || self.records.len() >= CHUNK_PACKETS
     }
 
     fn packet(&self, r: &Record) -> Packet<'_> {
@@ -152,15 +165,17 @@ impl Chunk {
             link: r.link,
             interface: r.interface,
             data: self
-                .data
-                .get(start..start + r.len as usize)
+                .buffers
+                .get(r.buffer as usize)
+                .and_then(|b| b.get(start..start + r.len as usize))
                 .unwrap_or_default(),
             orig_len: r.orig_len,
         }
     }
 
     fn reset(&mut self) {
-        self.data.clear();
+        self.buffers.clear();
+        self.bytes = 0;
         self.records.clear();
         for share in &mut self.shares {
             share.clear();
@@ -226,8 +241,9 @@ impl Reading<'_> {
                 return false;
             };
             loop {
-                match reader.next_packet() {
-                    Ok(Some(packet)) => {
+                match reader.next_shared_packet() {
+                    Ok(Some(shared)) => {
+                        let packet = shared.packet;
                         book.account(
                             index,
                             summary,
@@ -236,7 +252,7 @@ impl Reading<'_> {
                             &packet,
                         );
                         self.clock = self.clock.max(packet.ts);
-                        chunk.push(&packet, self.clock, self.workers);
+                        chunk.push(&shared, self.clock, self.workers);
                         if chunk.is_full() {
                             chunk.position = reader.position();
                             return true;
@@ -290,7 +306,9 @@ impl Board {
                 break;
             };
             self.base += 1;
-            if let Some(Ok(chunk)) = slot.map(Arc::try_unwrap) {
+            if let Some(Ok(mut chunk)) = slot.map(Arc::try_unwrap) {
+                // Let go of the reader's buffers now, so that it can reuse them.
+                chunk.reset();
                 self.pool.push(chunk);
             }
         }
