@@ -436,7 +436,7 @@ fn held_shared_buffers_keep_their_packets_while_reading_goes_on() {
         assert_eq!(shared.packet.data, payload(i).as_slice());
         // Keep every 97th packet's buffer, and let the oldest go now and then so that
         // retired buffers are reused too.
-        if i % 97 == 0 {
+        if i.is_multiple_of(97) {
             held.push((
                 std::sync::Arc::clone(shared.buffer),
                 shared.start,
@@ -448,7 +448,7 @@ fn held_shared_buffers_keep_their_packets_while_reading_goes_on() {
             }
         }
         for (buffer, start, len, n) in &held {
-            if i % 101 == 0 {
+            if i.is_multiple_of(101) {
                 assert_eq!(
                     buffer.get(*start..start + len),
                     Some(payload(*n).as_slice()),
