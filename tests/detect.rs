@@ -296,25 +296,6 @@ fn the_zones_model_adds_policy_alerts() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A pcap (Ethernet) of (microseconds since the epoch, frame) records.
-fn ethernet_pcap(records: &[(u64, Vec<u8>)]) -> Vec<u8> {
-    let mut v = Vec::new();
-    v.extend_from_slice(&0xA1B2_C3D4u32.to_le_bytes());
-    v.extend_from_slice(&2u16.to_le_bytes());
-    v.extend_from_slice(&4u16.to_le_bytes());
-    v.extend_from_slice(&[0; 8]);
-    v.extend_from_slice(&65535u32.to_le_bytes());
-    v.extend_from_slice(&1u32.to_le_bytes());
-    for (us, frame) in records {
-        let len = frame.len() as u32;
-        for x in [(us / 1_000_000) as u32, (us % 1_000_000) as u32, len, len] {
-            v.extend_from_slice(&x.to_le_bytes());
-        }
-        v.extend_from_slice(frame);
-    }
-    v
-}
-
 fn ber(tag: u8, value: &[u8]) -> Vec<u8> {
     let mut v = vec![tag, value.len() as u8];
     v.extend_from_slice(value);
@@ -414,7 +395,7 @@ fn write_capture(name: &str, records: &[(u64, Vec<u8>)]) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("zonewarden-detect-6xx-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
-    std::fs::write(&path, ethernet_pcap(records)).unwrap();
+    std::fs::write(&path, common::ethernet_pcap(records)).unwrap();
     path
 }
 

@@ -25,25 +25,17 @@ fn temp_dir(name: &str) -> PathBuf {
 /// A small valid pcap: `n` Ethernet/IPv4/UDP packets from 10.0.0.1:40000 to 10.0.0.2:502,
 /// starting at `secs`.
 fn tiny_pcap(secs: u32, n: u32) -> Vec<u8> {
-    let mut v = Vec::new();
-    v.extend_from_slice(&0xA1B2_C3D4u32.to_le_bytes());
-    v.extend_from_slice(&2u16.to_le_bytes());
-    v.extend_from_slice(&4u16.to_le_bytes());
-    v.extend_from_slice(&[0; 8]);
-    v.extend_from_slice(&65535u32.to_le_bytes());
-    v.extend_from_slice(&1u32.to_le_bytes());
-    for i in 0..n {
-        let mut frame = vec![0, 0, 0xbc, 0, 0, 2, 0, 0x1b, 0x1b, 0, 0, 1, 0x08, 0x00];
-        frame.extend_from_slice(&[
-            0x45, 0, 0, 32, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
-        ]);
-        frame.extend_from_slice(&[0x9C, 0x40, 0x01, 0xF6, 0, 12, 0, 0, 1, 2, 3, 4]);
-        for x in [secs + i, 0, frame.len() as u32, frame.len() as u32] {
-            v.extend_from_slice(&x.to_le_bytes());
-        }
-        v.extend_from_slice(&frame);
-    }
-    v
+    let records: Vec<(u64, Vec<u8>)> = (0..n)
+        .map(|i| {
+            let mut frame = vec![0, 0, 0xbc, 0, 0, 2, 0, 0x1b, 0x1b, 0, 0, 1, 0x08, 0x00];
+            frame.extend_from_slice(&[
+                0x45, 0, 0, 32, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+            ]);
+            frame.extend_from_slice(&[0x9C, 0x40, 0x01, 0xF6, 0, 12, 0, 0, 1, 2, 3, 4]);
+            (u64::from(secs + i) * 1_000_000, frame)
+        })
+        .collect();
+    common::ethernet_pcap(&records)
 }
 
 fn write(path: &Path, bytes: &[u8]) {

@@ -115,3 +115,22 @@ pub fn snap7_printout_value(pcaps: &Path, label: &str) -> String {
         .map(|(_, v)| v.trim().to_string())
         .unwrap_or_else(|| panic!("{label} not in the printout"))
 }
+
+/// A pcap (Ethernet) of (microseconds since the epoch, frame) records.
+pub fn ethernet_pcap(records: &[(u64, Vec<u8>)]) -> Vec<u8> {
+    let mut v = Vec::new();
+    v.extend_from_slice(&0xA1B2_C3D4u32.to_le_bytes());
+    v.extend_from_slice(&2u16.to_le_bytes());
+    v.extend_from_slice(&4u16.to_le_bytes());
+    v.extend_from_slice(&[0; 8]);
+    v.extend_from_slice(&65535u32.to_le_bytes());
+    v.extend_from_slice(&1u32.to_le_bytes());
+    for (us, frame) in records {
+        let len = frame.len() as u32;
+        for x in [(us / 1_000_000) as u32, (us % 1_000_000) as u32, len, len] {
+            v.extend_from_slice(&x.to_le_bytes());
+        }
+        v.extend_from_slice(frame);
+    }
+    v
+}

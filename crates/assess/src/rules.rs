@@ -491,28 +491,46 @@ fn weak_tls(out: &mut Out<'_>, scope: &Scope, assets: &[&zonewarden_inventory::A
             ok.push(a.id.clone());
         }
     }
+    let summary = if weak.is_empty() {
+        format!(
+            "TLS 1.2 or later with current cipher suites on {} device(s)",
+            ok.len()
+        )
+    } else {
+        format!(
+            "{} device(s) negotiate obsolete TLS versions or cipher suites",
+            weak.len()
+        )
+    };
+    crypto_strength(out, scope, ("weak-tls", "tls-strength"), weak, ok, summary);
+}
+
+/// The SR 4.3 finding of one kind of cryptography: a failure naming the devices whose
+/// choices are weak, else a pass naming those seen using strong ones, else nothing.
+fn crypto_strength(
+    out: &mut Out<'_>,
+    scope: &Scope,
+    (fail_rule, pass_rule): (&str, &str),
+    weak: Vec<String>,
+    ok: Vec<String>,
+    summary: String,
+) {
     if !weak.is_empty() {
         out.add(
             scope,
             "SR 4.3",
-            "weak-tls",
+            fail_rule,
             Status::Fail,
-            format!(
-                "{} device(s) negotiate obsolete TLS versions or cipher suites",
-                weak.len()
-            ),
+            summary,
             (capped(weak), Vec::new()),
         );
     } else if !ok.is_empty() {
         out.add(
             scope,
             "SR 4.3",
-            "tls-strength",
+            pass_rule,
             Status::Pass,
-            format!(
-                "TLS 1.2 or later with current cipher suites on {} device(s)",
-                ok.len()
-            ),
+            summary,
             (capped(ok), Vec::new()),
         );
     }
@@ -782,31 +800,25 @@ fn weak_opcua(out: &mut Out<'_>, scope: &Scope, assets: &[&zonewarden_inventory:
             ok.push(a.id.clone());
         }
     }
-    if !weak.is_empty() {
-        out.add(
-            scope,
-            "SR 4.3",
-            "weak-opcua-policy",
-            Status::Fail,
-            format!(
-                "{} OPC UA server(s) accept deprecated security policies",
-                weak.len()
-            ),
-            (capped(weak), Vec::new()),
-        );
-    } else if !ok.is_empty() {
-        out.add(
-            scope,
-            "SR 4.3",
-            "opcua-policy-strength",
-            Status::Pass,
-            format!(
-                "OPC UA channels use current security policies on {} server(s)",
-                ok.len()
-            ),
-            (capped(ok), Vec::new()),
-        );
-    }
+    let summary = if weak.is_empty() {
+        format!(
+            "OPC UA channels use current security policies on {} server(s)",
+            ok.len()
+        )
+    } else {
+        format!(
+            "{} OPC UA server(s) accept deprecated security policies",
+            weak.len()
+        )
+    };
+    crypto_strength(
+        out,
+        scope,
+        ("weak-opcua-policy", "opcua-policy-strength"),
+        weak,
+        ok,
+        summary,
+    );
 }
 
 /// SR 3.1 and SR 4.1 on a conduit: integrity and confidentiality in transit.
