@@ -271,20 +271,11 @@ fn text_report_names_what_a_person_needs() {
 
 /// A pcap with an arbitrary link type whose records are given as (secs, frame, orig_len).
 fn pcap_with(link: u32, records: &[(u32, Vec<u8>, u32)]) -> Vec<u8> {
-    let mut v = Vec::new();
-    v.extend_from_slice(&0xA1B2_C3D4u32.to_le_bytes());
-    v.extend_from_slice(&2u16.to_le_bytes());
-    v.extend_from_slice(&4u16.to_le_bytes());
-    v.extend_from_slice(&[0; 8]);
-    v.extend_from_slice(&65535u32.to_le_bytes());
-    v.extend_from_slice(&link.to_le_bytes());
-    for (secs, frame, orig) in records {
-        for x in [*secs, 0, frame.len() as u32, *orig] {
-            v.extend_from_slice(&x.to_le_bytes());
-        }
-        v.extend_from_slice(frame);
-    }
-    v
+    let records: Vec<(u64, Vec<u8>, u32)> = records
+        .iter()
+        .map(|(secs, frame, orig)| (u64::from(*secs) * 1_000_000, frame.clone(), *orig))
+        .collect();
+    common::pcap_of(link, &records)
 }
 
 #[test]

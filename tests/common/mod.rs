@@ -118,16 +118,26 @@ pub fn snap7_printout_value(pcaps: &Path, label: &str) -> String {
 
 /// A pcap (Ethernet) of (microseconds since the epoch, frame) records.
 pub fn ethernet_pcap(records: &[(u64, Vec<u8>)]) -> Vec<u8> {
+    let records: Vec<(u64, Vec<u8>, u32)> = records
+        .iter()
+        .map(|(us, frame)| (*us, frame.clone(), frame.len() as u32))
+        .collect();
+    pcap_of(1, &records)
+}
+
+/// A little-endian microsecond pcap of link type `link` with (microseconds since the epoch,
+/// frame, length on the wire) records.
+pub fn pcap_of(link: u32, records: &[(u64, Vec<u8>, u32)]) -> Vec<u8> {
     let mut v = Vec::new();
     v.extend_from_slice(&0xA1B2_C3D4u32.to_le_bytes());
     v.extend_from_slice(&2u16.to_le_bytes());
     v.extend_from_slice(&4u16.to_le_bytes());
     v.extend_from_slice(&[0; 8]);
     v.extend_from_slice(&65535u32.to_le_bytes());
-    v.extend_from_slice(&1u32.to_le_bytes());
-    for (us, frame) in records {
+    v.extend_from_slice(&link.to_le_bytes());
+    for (us, frame, orig) in records {
         let len = frame.len() as u32;
-        for x in [(us / 1_000_000) as u32, (us % 1_000_000) as u32, len, len] {
+        for x in [(us / 1_000_000) as u32, (us % 1_000_000) as u32, len, *orig] {
             v.extend_from_slice(&x.to_le_bytes());
         }
         v.extend_from_slice(frame);
