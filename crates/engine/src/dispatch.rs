@@ -12,10 +12,11 @@
 //!
 //! Why no dedicated reader thread: with one, reading and routing every packet ran on one core
 //! while the workers shared the other; measured, that made two workers only 1.26 times as fast
-//! as one. Reading in whichever worker is idle spreads that cost over all cores, and sorting a
-//! whole chunk at once costs less than handing packets over one by one. Chunks are recycled
-//! and only a few are in flight per worker, so memory stays constant however large the
-//! capture.
+//! as one. Reading in whichever worker is idle spreads that cost over all cores, and handing
+//! over whole chunks costs less than handing over packets one by one. Packets are not copied:
+//! a chunk holds the reader's buffers (`CaptureReader::next_shared_packet`). Chunks are
+//! recycled and only two per worker are in flight, so memory stays constant however large
+//! the capture.
 
 use crate::anomalies::AnomalyLog;
 use crate::worker::{Bookkeeper, Worker};
