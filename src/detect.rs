@@ -9,6 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use zonewarden_detect::{Baseline, Severity};
+use zonewarden_engine::{Boundary, PacketWindow};
 use zonewarden_policy::Resolution;
 
 #[derive(clap::Args, Debug)]
@@ -23,6 +24,11 @@ pub struct DetectArgs {
     /// new) instead of detecting.
     #[arg(long, conflicts_with = "baseline")]
     learn: Option<PathBuf>,
+    /// Learn from the first part of the captures, then detect on the rest against what was
+    /// learned (and against --baseline, when given): capture time after the first packet
+    /// ("90s", "30m", "2h", "1d") or a packet count ("5000p").
+    #[arg(long, value_name = "PERIOD", value_parser = parse_period, conflicts_with = "learn")]
+    learning_period: Option<Boundary>,
     /// Zones model for policy alerts (default: zones.toml in the plant folder, when it exists).
     #[arg(long)]
     model: Option<PathBuf>,
@@ -97,6 +103,34 @@ pub fn optional_baseline(path: Option<&Path>) -> Result<Option<Baseline>, ExitCo
         })
 }
 
+/// A learning period: a duration with its unit (s, m, h, d) or a packet count ending in `p`.
+fn parse_period(text: &str) -> std::result::Result<Boundary, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?}: expected a number and a unit, as in 30m or 5000p"))?;
+    let seconds = match unit.trim() {
+        "p" | "packets" => return Ok(Boundary::Packets(n)),
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?}: use s, m, h or d for capture time, p for packets"
+            ))
+        }
+    };
+    n.checked_mul(seconds)
+        .and_then(|s| s.checked_mul(1_000_000_000))
+        .map(Boundary::Nanos)
+        .ok_or_else(|| format!("{text:?} is too long a period"))
+}
+
 pub fn run(args: &DetectArgs) -> Result<ExitCode> {
     let model = match optional_model(args.model.as_deref()) {
         Ok(m) => m,
@@ -114,7 +148,41 @@ pub fn run(args: &DetectArgs) -> Result<ExitCode> {
         Ok(h) => h,
         Err(code) => return Ok(code),
     };
-    let (observed, map) = crate::zones::observe_with_map(&args.captures);
+    let baseline = match args.learning_period {
+        None => baseline,
+        Some(period) => {
+            let (learning, learning_map) =
+                crate::zones::observe_window(&args.captures, PacketWindow::Before(period));
+            let sources: Vec<String> = learning
+                .report
+                .inputs
+                .iter()
+                .map(|i| file_name(&i.path))
+                .collect();
+            let learned = Baseline::learn(
+                &learning.inventory,
+                &learning.conversations,
+                &learning_map,
+                &sources,
+            );
+            eprintln!(
+                "zonewarden: learning period: {} device(s), {} conversation(s) learned",
+                learned.devices.len(),
+                learned.conversations.len()
+            );
+            Some(match baseline {
+                Some(mut known) => {
+                    known.merge(learned);
+                    known
+                }
+                None => learned,
+            })
+        }
+    };
+    let window = args
+        .learning_period
+        .map_or(PacketWindow::All, PacketWindow::From);
+    let (observed, map) = crate::zones::observe_window(&args.captures, window);
     let inputs: Vec<String> = observed
         .report
         .inputs
@@ -237,4 +305,21 @@ pub fn run(args: &DetectArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(3));
     }
     Ok(crate::exit_code(&observed.report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn learning_periods_are_capture_time_or_packet_counts() {
+        assert_eq!(parse_period("90s"), Ok(Boundary::Nanos(90_000_000_000)));
+        assert_eq!(parse_period("30m"), Ok(Boundary::Nanos(1_800_000_000_000)));
+        assert_eq!(parse_period("2h"), Ok(Boundary::Nanos(7_200_000_000_000)));
+        assert_eq!(parse_period("5000p"), Ok(Boundary::Packets(5000)));
+        assert!(parse_period("30").is_err());
+        assert!(parse_period("m").is_err());
+        assert!(parse_period("3w").is_err());
+        assert!(parse_period("99999999999999d").is_err());
+    }
 }

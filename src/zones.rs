@@ -140,8 +140,17 @@ pub fn observe(captures: &[PathBuf]) -> Observed {
 
 /// The same, keeping the communication map (for detections).
 pub fn observe_with_map(captures: &[PathBuf]) -> (Observed, CommunicationMap) {
+    observe_window(captures, zonewarden_engine::PacketWindow::All)
+}
+
+/// The same over part of the captures (a learning period, or what follows it).
+pub fn observe_window(
+    captures: &[PathBuf],
+    window: zonewarden_engine::PacketWindow,
+) -> (Observed, CommunicationMap) {
     let inputs = expand_inputs(captures);
     let options = ScanOptions {
+        window,
         keep_flows: true,
         ..ScanOptions::default()
     };

@@ -703,3 +703,151 @@ fn extract_writes_the_packets_of_each_alert() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// (rule, client, server, operation) of each alert: what a learning period must reproduce.
+fn alert_keys(alerts: &[Value]) -> BTreeSet<String> {
+    alerts
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {} {} {}",
+                a["rule"], a["client"], a["server"], a["operation"]
+            )
+        })
+        .collect()
+}
+
+/// A learning period over the first capture gives the alerts of a baseline learned from it:
+/// the characterisation capture (12,296 packets) then the fake-command capture.
+#[test]
+fn learning_period_equals_a_baseline_learned_from_the_same_packets() {
+    let Some(pcaps) = common::shared_pcaps() else {
+        return;
+    };
+    let characterization = pcaps.join("attacks/modbus6rtu_characterization.pcap");
+    let fake = pcaps.join("attacks/modbus6rtu_send_a_fake_command.pcap");
+    let (doc, _) = common::scan_json(&[&characterization]);
+    let learned_packets = doc["stats"]["packets"].as_u64().unwrap();
+    assert_eq!(learned_packets, 12_296);
+    let dir = std::env::temp_dir().join(format!("zonewarden-learning-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let baseline = dir.join("baseline.json");
+    let learn = common::run(&[
+        "detect",
+        "--learn",
+        baseline.to_str().unwrap(),
+        characterization.to_str().unwrap(),
+    ]);
+    assert!(learn.status.success());
+    let with_baseline = alerts(&[
+        "--baseline",
+        baseline.to_str().unwrap(),
+        fake.to_str().unwrap(),
+    ]);
+    let period = format!("{learned_packets}p");
+    let with_period = alerts(&[
+        "--learning-period",
+        &period,
+        characterization.to_str().unwrap(),
+        fake.to_str().unwrap(),
+    ]);
+    assert!(rules(&with_period).contains("ZWD-121"), "{with_period:?}");
+    assert_eq!(alert_keys(&with_period), alert_keys(&with_baseline));
+    // Learning only half of the characterisation leaves part of it to the detection pass.
+    let shorter = format!("{}p", learned_packets / 2);
+    let half = alerts(&[
+        "--learning-period",
+        &shorter,
+        characterization.to_str().unwrap(),
+        fake.to_str().unwrap(),
+    ]);
+    assert_ne!(alert_keys(&half), alert_keys(&with_baseline));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Benign polling captures after a learning period of the first three quarters of their
+/// packets: at most one alert per hour of the traffic watched (none, in fact).
+#[test]
+fn benign_captures_after_their_learning_period_stay_quiet() {
+    let Some(pcaps) = common::shared_pcaps() else {
+        return;
+    };
+    for file in [
+        "modbus/zeek_modbusBig.pcap",
+        "modbus/zeek_modbusSmall.pcap",
+        "modbus/zeek_modbus-eit.pcap",
+        "modbus/plant1_ModbusTCP.pcap",
+    ] {
+        let path = pcaps.join(file);
+        let (doc, _) = common::scan_json(&[&path]);
+        let packets = doc["stats"]["packets"].as_u64().unwrap();
+        let hours = doc["stats"]["duration_s"].as_f64().unwrap() / 4.0 / 3600.0;
+        let period = format!("{}p", packets * 3 / 4);
+        let found = alerts(&["--learning-period", &period, path.to_str().unwrap()]);
+        assert!(
+            found.len() as f64 <= hours.max(1.0),
+            "{file}: {} alerts in {hours:.2} h: {:?}",
+            found.len(),
+            rules(&found)
+        );
+    }
+}
+
+/// Splits a classic little-endian pcap after `first` records.
+fn split_pcap(bytes: &[u8], first: usize) -> (Vec<u8>, Vec<u8>) {
+    assert_eq!(bytes[..4], [0xD4, 0xC3, 0xB2, 0xA1]);
+    let (mut a, mut b) = (bytes[..24].to_vec(), bytes[..24].to_vec());
+    let mut at = 24;
+    let mut n = 0;
+    while at + 16 <= bytes.len() {
+        let len = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
+        let end = at + 16 + len;
+        let to = if n < first { &mut a } else { &mut b };
+        to.extend_from_slice(&bytes[at..end]);
+        at = end;
+        n += 1;
+    }
+    (a, b)
+}
+
+/// On a 21-second plant capture a learning period cannot see every device: what is raised
+/// after it must be exactly what a baseline learned from the same first packets raises on the
+/// rest — devices and connections that first appear after the boundary, nothing else (no
+/// flow picked up mid-stream at the boundary may look new).
+#[test]
+fn after_a_learning_period_only_what_is_really_new_is_raised() {
+    let Some(pcaps) = common::shared_pcaps() else {
+        return;
+    };
+    let path = pcaps.join("mixed/plant1_mb2.pcap");
+    let bytes = std::fs::read(&path).unwrap();
+    let dir = std::env::temp_dir().join(format!("zonewarden-split-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for first in [6_736usize, 10_104] {
+        let (head, tail) = split_pcap(&bytes, first);
+        let (head_path, tail_path) = (dir.join("head.pcap"), dir.join("tail.pcap"));
+        std::fs::write(&head_path, head).unwrap();
+        std::fs::write(&tail_path, tail).unwrap();
+        let baseline = dir.join(format!("baseline-{first}.json"));
+        let learn = common::run(&[
+            "detect",
+            "--learn",
+            baseline.to_str().unwrap(),
+            head_path.to_str().unwrap(),
+        ]);
+        assert!(learn.status.success());
+        let expected = alerts(&[
+            "--baseline",
+            baseline.to_str().unwrap(),
+            tail_path.to_str().unwrap(),
+        ]);
+        let period = format!("{first}p");
+        let found = alerts(&["--learning-period", &period, path.to_str().unwrap()]);
+        assert_eq!(alert_keys(&found), alert_keys(&expected), "first {first}");
+        // Only baseline changes, none of them a reversed mid-stream connection.
+        for a in &found {
+            assert!(a["rule"].as_str().unwrap().starts_with("ZWD-40"), "{a}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -248,6 +248,7 @@ fn conversations(per_zone: usize) -> Vec<Conversation> {
                 last_ts: Timestamp(t.0 + 1_000_000_000),
                 client_packets: 10,
                 server_packets: 10,
+                direction_guessed: false,
             }
         })
         .collect()

@@ -213,6 +213,26 @@ pub fn operation_rule(protocol: Protocol, name: &str, class: OpClass) -> Option<
     }
 }
 
+/// Whether the baseline has the conversation the other way round, on any port of the client
+/// here: a flow picked up mid-stream between two unregistered ports may have its ends told
+/// apart wrongly, and must not look new for that.
+fn knows_reversed(baseline: &Baseline, c: &Conversation) -> bool {
+    let socket_prefix = socket(c.client, 0);
+    let Some(address) = socket_prefix.strip_suffix('0') else {
+        return false;
+    };
+    let prefix = format!("{} {} -> {address}", transport_name(c.transport), c.server);
+    baseline
+        .conversations
+        .range(prefix.clone()..)
+        .next()
+        .is_some_and(|known| {
+            known
+                .strip_prefix(&prefix)
+                .is_some_and(|port| port.bytes().all(|b| b.is_ascii_digit()))
+        })
+}
+
 fn crit_weight(c: &str) -> u32 {
     match c {
         "critical" => 4,
@@ -778,7 +798,10 @@ fn changes(ctx: &mut Ctx<'_>) {
         }
     }
     for c in ctx.inputs.conversations {
-        if is_local_only(c.server) || baseline.conversations.contains(&c.describe()) {
+        if is_local_only(c.server)
+            || baseline.conversations.contains(&c.describe())
+            || (c.direction_guessed && knows_reversed(baseline, c))
+        {
             continue;
         }
         let (client, server) = (Endpoint::Ip(c.client), Endpoint::Ip(c.server));
@@ -1132,6 +1155,48 @@ fn floods(ctx: &mut Ctx<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A flow picked up mid-stream between ports 5413 and 1078 whose ends the port heuristic
+    /// swapped must match the conversation the baseline learned from its handshake.
+    #[test]
+    fn mid_stream_conversation_with_swapped_ends_is_known_reversed() {
+        let mut baseline = Baseline::default();
+        baseline
+            .conversations
+            .insert("tcp 141.81.0.184 -> 141.81.0.10:5413".to_string());
+        baseline
+            .conversations
+            .insert("tcp 141.81.0.18 -> 141.81.0.11:80".to_string());
+        let c = |client: &str, server: &str, port: u16| Conversation {
+            client: client.parse().unwrap(),
+            server: server.parse().unwrap(),
+            transport: 6,
+            port,
+            protocol: None,
+            operations: Vec::new(),
+            flows: 1,
+            packets: 2,
+            bytes: 120,
+            first_ts: Timestamp(0),
+            last_ts: Timestamp(1),
+            client_packets: 1,
+            server_packets: 1,
+            direction_guessed: true,
+        };
+        assert!(knows_reversed(
+            &baseline,
+            &c("141.81.0.10", "141.81.0.184", 1078)
+        ));
+        // Another client address that merely shares a prefix is not the same conversation.
+        assert!(!knows_reversed(
+            &baseline,
+            &c("141.81.0.1", "141.81.0.18", 1078)
+        ));
+        assert!(!knows_reversed(
+            &baseline,
+            &c("141.81.0.11", "141.81.0.184", 1078)
+        ));
+    }
 
     fn rule_of(p: Protocol, name: &str, class: OpClass) -> Option<&'static str> {
         operation_rule(p, name, class).map(|r| r.id)

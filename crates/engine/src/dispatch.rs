@@ -202,6 +202,7 @@ struct Reading<'a> {
     next_input: usize,
     clock: Timestamp,
     workers: usize,
+    window: crate::WindowFilter,
 }
 
 impl Reading<'_> {
@@ -253,6 +254,9 @@ impl Reading<'_> {
                             &packet,
                         );
                         self.clock = self.clock.max(packet.ts);
+                        if !self.window.admits(packet.ts) {
+                            continue;
+                        }
                         chunk.push(&shared, self.clock, self.workers);
                         if chunk.is_full() {
                             chunk.position = reader.position();
@@ -445,6 +449,7 @@ where
             next_input: 0,
             clock: Timestamp(0),
             workers: threads,
+            window: crate::WindowFilter::new(options.window),
         }),
         board: Mutex::new(Board {
             slots: std::collections::VecDeque::new(),

@@ -37,6 +37,60 @@ pub struct ScanOptions {
     pub threads: usize,
     /// Keep every finished flow in the report (off for streaming output of huge captures).
     pub keep_flows: bool,
+    /// Which packets are processed (all are counted in the input summaries).
+    pub window: PacketWindow,
+}
+
+/// Where a learning period ends: capture time after the first packet, or a packet count,
+/// over all inputs in reading order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Boundary {
+    Nanos(u64),
+    Packets(u64),
+}
+
+/// Which packets of the inputs a scan processes: detection learns from the first part of a
+/// capture and watches the rest, two scans over the same files with packet numbers intact.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PacketWindow {
+    #[default]
+    All,
+    /// The packets before the boundary.
+    Before(Boundary),
+    /// The packets from the boundary on.
+    From(Boundary),
+}
+
+/// Decides packet by packet, in reading order, whether a packet is in the window.
+#[derive(Debug, Default)]
+pub(crate) struct WindowFilter {
+    window: PacketWindow,
+    first_ts: Option<Timestamp>,
+    seen: u64,
+}
+
+impl WindowFilter {
+    pub(crate) fn new(window: PacketWindow) -> Self {
+        WindowFilter {
+            window,
+            first_ts: None,
+            seen: 0,
+        }
+    }
+
+    pub(crate) fn admits(&mut self, ts: Timestamp) -> bool {
+        let boundary = match self.window {
+            PacketWindow::All => return true,
+            PacketWindow::Before(b) | PacketWindow::From(b) => b,
+        };
+        let first = *self.first_ts.get_or_insert(ts);
+        self.seen += 1;
+        let before = match boundary {
+            Boundary::Nanos(n) => ts.0 < first.0.saturating_add(n),
+            Boundary::Packets(n) => self.seen <= n,
+        };
+        matches!(self.window, PacketWindow::Before(_)) == before
+    }
 }
 
 impl Default for ScanOptions {
@@ -46,6 +100,7 @@ impl Default for ScanOptions {
             defrag: DefragLimits::default(),
             threads: 1,
             keep_flows: true,
+            window: PacketWindow::All,
         }
     }
 }

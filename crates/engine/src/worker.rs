@@ -30,6 +30,8 @@ pub(crate) struct Worker<C: StreamConsumer> {
     shards: usize,
     /// Reused for the consumer's anomalies after each packet.
     consumer_anomalies: Vec<String>,
+    /// Which packets to process when this worker reads for itself (`run_file`).
+    window: crate::WindowFilter,
 }
 
 /// What is counted per input file while reading it, independent of any worker: sizes, times,
@@ -178,6 +180,7 @@ impl<C: StreamConsumer> Worker<C> {
             shard: 0,
             shards: 1,
             consumer_anomalies: Vec::new(),
+            window: crate::WindowFilter::new(options.window),
         }
     }
 
@@ -225,8 +228,12 @@ impl<C: StreamConsumer> Worker<C> {
                 &packet,
             );
             let clock = self.clock.max(packet.ts);
-            self.process(&packet, clock);
-            self.drain(observer, Some(&packet));
+            // Packets outside the window still move the capture clock, as in `dispatch`.
+            self.clock = clock;
+            if self.window.admits(packet.ts) {
+                self.process(&packet, clock);
+                self.drain(observer, Some(&packet));
+            }
             since_progress += 1;
             if since_progress == 1 << 16 {
                 since_progress = 0;

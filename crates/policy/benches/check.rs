@@ -343,6 +343,7 @@ fn conversations(n: usize, allowed_only: bool) -> (Vec<Conversation>, BTreeMap<M
             last_ts: Timestamp(t.0 + 1_000_000_000),
             client_packets: 5,
             server_packets: 5,
+            direction_guessed: false,
         });
     }
     (out, mix)

@@ -57,6 +57,7 @@ fn conv(client: &str, server: &str, port: u16, protocol: Option<Protocol>) -> Co
         last_ts: ts(1),
         client_packets: 2,
         server_packets: 2,
+        direction_guessed: false,
     }
 }
 
@@ -1138,6 +1139,7 @@ mod suggested {
                 last_ts: ts(n as u64 + 5),
                 client_packets: 5,
                 server_packets: 5,
+                direction_guessed: false,
             };
             if recognised {
                 if reads > 0 {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use zonewarden_dissect::{CommunicationMap, Endpoint, OpClass, Protocol};
-use zonewarden_flow::Flow;
+use zonewarden_flow::{DirectionSource, Flow};
 use zonewarden_model::Timestamp;
 
 /// One operation used on a conversation.
@@ -37,6 +37,9 @@ pub struct Conversation {
     /// see as connection openings from the client side.
     pub client_packets: u64,
     pub server_packets: u64,
+    /// No flow of it showed its handshake: client and server were told by ports alone (a
+    /// flow picked up mid-stream, as at the start of a capture or after a learning period).
+    pub direction_guessed: bool,
 }
 
 impl Conversation {
@@ -103,7 +106,12 @@ pub fn conversations(flows: &[Flow], map: &CommunicationMap) -> Vec<Conversation
             last_ts: f.last_ts,
             client_packets: 0,
             server_packets: 0,
+            direction_guessed: true,
         });
+        c.direction_guessed &= matches!(
+            f.direction_by,
+            DirectionSource::Port | DirectionSource::FirstPacket
+        );
         c.flows += 1;
         c.packets += f.total_packets();
         c.bytes += f.total_bytes();

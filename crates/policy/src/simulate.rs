@@ -464,6 +464,7 @@ direction = "one-way"
             last_ts: Timestamp::from_secs_nanos(1_700_000_100 + secs, 0),
             client_packets: 5,
             server_packets: 5,
+            direction_guessed: false,
         }
     }
 
