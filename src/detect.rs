@@ -104,7 +104,7 @@ pub fn optional_baseline(path: Option<&Path>) -> Result<Option<Baseline>, ExitCo
 }
 
 /// A learning period: a duration with its unit (s, m, h, d) or a packet count ending in `p`.
-fn parse_period(text: &str) -> std::result::Result<Boundary, String> {
+pub fn parse_period(text: &str) -> std::result::Result<Boundary, String> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())

@@ -42,6 +42,11 @@ pub struct MonitorArgs {
     rotate: f64,
     #[arg(long)]
     baseline: Option<PathBuf>,
+    /// Learn from the files of the first part of the run, then alert: capture time after the
+    /// first packet ("30m", "2h", "1d") or a packet count ("50000p"), in whole files (the
+    /// file in which the period ends is learned too).
+    #[arg(long, value_name = "PERIOD", value_parser = crate::detect::parse_period)]
+    learning_period: Option<zonewarden_engine::Boundary>,
     /// Zones model for policy alerts (default: zones.toml here, when it exists).
     #[arg(long)]
     model: Option<PathBuf>,
@@ -65,6 +70,43 @@ pub struct MonitorArgs {
     /// Read the files there now and stop (no waiting for new ones).
     #[arg(long)]
     once: bool,
+}
+
+/// How far the learning period of a run has got, file by file.
+struct Learning {
+    period: zonewarden_engine::Boundary,
+    first_ts: Option<zonewarden_model::Timestamp>,
+    last_ts: Option<zonewarden_model::Timestamp>,
+    packets: u64,
+}
+
+impl Learning {
+    fn new(period: zonewarden_engine::Boundary) -> Self {
+        Learning {
+            period,
+            first_ts: None,
+            last_ts: None,
+            packets: 0,
+        }
+    }
+
+    fn add(&mut self, counters: &zonewarden_engine::Counters) {
+        self.packets += counters.packets;
+        if self.first_ts.is_none() {
+            self.first_ts = counters.first_ts;
+        }
+        self.last_ts = self.last_ts.max(counters.last_ts);
+    }
+
+    fn is_over(&self) -> bool {
+        match self.period {
+            zonewarden_engine::Boundary::Packets(n) => self.packets >= n,
+            zonewarden_engine::Boundary::Nanos(n) => match (self.first_ts, self.last_ts) {
+                (Some(first), Some(last)) => last.0.saturating_sub(first.0) >= n,
+                _ => false,
+            },
+        }
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -150,10 +192,11 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
         Ok(m) => m,
         Err(code) => return Ok(code),
     };
-    let baseline = match crate::detect::optional_baseline(args.baseline.as_deref()) {
+    let mut baseline = match crate::detect::optional_baseline(args.baseline.as_deref()) {
         Ok(b) => b,
         Err(code) => return Ok(code),
     };
+    let mut learning = args.learning_period.map(Learning::new);
     let windows = match load_windows(args.maintenance.as_deref()) {
         Ok(w) => w,
         Err(code) => return Ok(code),
@@ -280,6 +323,33 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
                 .iter()
                 .map(|i| i.path.clone())
                 .collect();
+            if let Some(period) = learning.as_mut() {
+                if !period.is_over() {
+                    let sources: Vec<String> =
+                        inputs.iter().map(|p| crate::zones::file_name(p)).collect();
+                    let learned = zonewarden_detect::Baseline::learn(
+                        &observed.inventory,
+                        &observed.conversations,
+                        &map,
+                        &sources,
+                    );
+                    match baseline.as_mut() {
+                        Some(known) => known.merge(learned),
+                        None => baseline = Some(learned),
+                    }
+                    period.add(&observed.report.counters);
+                    eprintln!(
+                        "zonewarden: {}: learned{}",
+                        file.display(),
+                        if period.is_over() {
+                            "; the learning period is over"
+                        } else {
+                            ""
+                        }
+                    );
+                    continue;
+                }
+            }
             let resolution = model
                 .as_ref()
                 .map(|m| Resolution::new(m, &observed.inventory));

@@ -108,3 +108,52 @@ fn follow_reads_new_files_sends_syslog_and_stops_on_sigterm() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A learning period over the first file (whole files): the characterisation capture is
+/// learned, the fake-command capture after it raises the injected write (ZWD-121) and
+/// nothing from the learned file is reported.
+#[test]
+fn follow_learns_the_first_files_then_alerts() {
+    let Some(pcaps) = common::shared_pcaps() else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("zonewarden-monitor-learn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        pcaps.join("attacks/modbus6rtu_characterization.pcap"),
+        dir.join("a-0001.pcap"),
+    )
+    .unwrap();
+    std::fs::copy(
+        pcaps.join("attacks/modbus6rtu_send_a_fake_command.pcap"),
+        dir.join("a-0002.pcap"),
+    )
+    .unwrap();
+    let out = common::run(&[
+        "monitor",
+        "--follow",
+        dir.to_str().unwrap(),
+        "--once",
+        "--learning-period",
+        "100p",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("a-0001.pcap: learned; the learning period is over"),
+        "{stderr}"
+    );
+    let alerts: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(alerts.iter().any(|a| a["rule"] == "ZWD-121"), "{alerts:?}");
+    // The walk of the learned file is not reported.
+    assert!(alerts.iter().all(|a| a["rule"] != "ZWD-302"), "{alerts:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}
