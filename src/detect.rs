@@ -103,6 +103,28 @@ pub fn optional_baseline(path: Option<&Path>) -> Result<Option<Baseline>, ExitCo
         })
 }
 
+/// What was observed, learned into the baseline known so far (a new one when there is none).
+pub fn learn_into(
+    known: Option<Baseline>,
+    observed: &crate::zones::Observed,
+    map: &zonewarden_dissect::CommunicationMap,
+) -> Baseline {
+    let sources: Vec<String> = observed
+        .report
+        .inputs
+        .iter()
+        .map(|i| file_name(&i.path))
+        .collect();
+    let learned = Baseline::learn(&observed.inventory, &observed.conversations, map, &sources);
+    match known {
+        Some(mut known) => {
+            known.merge(learned);
+            known
+        }
+        None => learned,
+    }
+}
+
 /// A learning period: a duration with its unit (s, m, h, d) or a packet count ending in `p`.
 pub fn parse_period(text: &str) -> std::result::Result<Boundary, String> {
     let text = text.trim();
@@ -153,30 +175,13 @@ pub fn run(args: &DetectArgs) -> Result<ExitCode> {
         Some(period) => {
             let (learning, learning_map) =
                 crate::zones::observe_window(&args.captures, PacketWindow::Before(period));
-            let sources: Vec<String> = learning
-                .report
-                .inputs
-                .iter()
-                .map(|i| file_name(&i.path))
-                .collect();
-            let learned = Baseline::learn(
-                &learning.inventory,
-                &learning.conversations,
-                &learning_map,
-                &sources,
-            );
+            let learned = learn_into(baseline, &learning, &learning_map);
             eprintln!(
-                "zonewarden: learning period: {} device(s), {} conversation(s) learned",
+                "zonewarden: learning period: the baseline has {} device(s), {} conversation(s)",
                 learned.devices.len(),
                 learned.conversations.len()
             );
-            Some(match baseline {
-                Some(mut known) => {
-                    known.merge(learned);
-                    known
-                }
-                None => learned,
-            })
+            Some(learned)
         }
     };
     let window = args

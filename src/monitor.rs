@@ -325,18 +325,7 @@ pub fn run(args: &MonitorArgs) -> Result<ExitCode> {
                 .collect();
             if let Some(period) = learning.as_mut() {
                 if !period.is_over() {
-                    let sources: Vec<String> =
-                        inputs.iter().map(|p| crate::zones::file_name(p)).collect();
-                    let learned = zonewarden_detect::Baseline::learn(
-                        &observed.inventory,
-                        &observed.conversations,
-                        &map,
-                        &sources,
-                    );
-                    match baseline.as_mut() {
-                        Some(known) => known.merge(learned),
-                        None => baseline = Some(learned),
-                    }
+                    baseline = Some(crate::detect::learn_into(baseline.take(), &observed, &map));
                     period.add(&observed.report.counters);
                     eprintln!(
                         "zonewarden: {}: learned{}",
