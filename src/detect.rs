@@ -109,13 +109,12 @@ pub fn learn_into(
     observed: &crate::zones::Observed,
     map: &zonewarden_dissect::CommunicationMap,
 ) -> Baseline {
-    let sources: Vec<String> = observed
-        .report
-        .inputs
-        .iter()
-        .map(|i| file_name(&i.path))
-        .collect();
-    let learned = Baseline::learn(&observed.inventory, &observed.conversations, map, &sources);
+    let learned = Baseline::learn(
+        &observed.inventory,
+        &observed.conversations,
+        map,
+        &observed.source_names(),
+    );
     match known {
         Some(mut known) => {
             known.merge(learned);
@@ -195,9 +194,6 @@ pub fn run(args: &DetectArgs) -> Result<ExitCode> {
         .map(|i| i.path.clone())
         .collect();
     if let Some(path) = &args.learn {
-        let sources: Vec<String> = inputs.iter().map(|p| file_name(p)).collect();
-        let mut learned =
-            Baseline::learn(&observed.inventory, &observed.conversations, &map, &sources);
         let previous = match std::fs::read_to_string(path) {
             Ok(text) => Some(text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -207,18 +203,15 @@ pub fn run(args: &DetectArgs) -> Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
         };
-        if let Some(text) = previous {
-            match serde_json::from_str::<Baseline>(&text) {
-                Ok(mut old) => {
-                    old.merge(learned);
-                    learned = old;
-                }
-                Err(e) => {
-                    eprintln!("zonewarden: {}: not a baseline: {e}", path.display());
-                    return Ok(ExitCode::from(2));
-                }
+        let known = match previous.map(|text| serde_json::from_str::<Baseline>(&text)) {
+            None => None,
+            Some(Ok(old)) => Some(old),
+            Some(Err(e)) => {
+                eprintln!("zonewarden: {}: not a baseline: {e}", path.display());
+                return Ok(ExitCode::from(2));
             }
-        }
+        };
+        let learned = learn_into(known, &observed, &map);
         let text = serde_json::to_string_pretty(&learned)? + "\n";
         std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
         eprintln!(

@@ -134,6 +134,17 @@ pub struct Observed {
     pub conversations: Vec<Conversation>,
 }
 
+impl Observed {
+    /// The inputs' file names, as baselines and suggestions record their sources.
+    pub fn source_names(&self) -> Vec<String> {
+        self.report
+            .inputs
+            .iter()
+            .map(|i| file_name(&i.path))
+            .collect()
+    }
+}
+
 pub fn observe(captures: &[PathBuf]) -> Observed {
     observe_with_map(captures).0
 }
@@ -171,12 +182,7 @@ pub fn run(command: &ZonesCommand) -> Result<ExitCode> {
     match command {
         ZonesCommand::Suggest { captures } => {
             let observed = observe(captures);
-            let sources: Vec<String> = observed
-                .report
-                .inputs
-                .iter()
-                .map(|i| file_name(&i.path))
-                .collect();
+            let sources = observed.source_names();
             let text = zonewarden_policy::suggest::suggest(
                 &observed.inventory,
                 &observed.conversations,
