@@ -242,6 +242,7 @@ impl CaptureReader {
     /// A caller that keeps a clone of the buffer keeps the packet's bytes at
     /// `start..start + packet.data.len()` without copying them: the reader never writes into
     /// a buffer that someone else holds (it continues in another one).
+    #[inline]
     pub fn next_shared_packet(&mut self) -> Result<Option<SharedPacket<'_>>, CaptureError> {
         Ok(self.advance()?.map(|found| SharedPacket {
             packet: self.packet(&found),

@@ -16,7 +16,7 @@ use std::sync::Arc;
 const INITIAL_BUFFER: usize = 8 << 10;
 /// The buffer doubles while reads keep filling it, up to this size: large reads keep the
 /// per-packet cost of reading low on big captures.
-const STEADY_BUFFER: usize = 2 << 20;
+const STEADY_BUFFER: usize = 128 << 10;
 /// Shared buffers kept for reuse once their holders let go; beyond this they are freed.
 const RETIRED_KEPT: usize = 8;
 
