@@ -313,7 +313,11 @@ impl<C: StreamConsumer> Worker<C> {
         self.clock = clock;
         self.consumer.at_packet(self.file, packet.number);
         let wire_len = u64::from(packet.orig_len);
-        let frame = match decode_frame(packet.link, packet.data) {
+        // Matched by reference, not moved: moving the decoded frame copied it through the
+        // stack in pieces that straddle the decoder's stores (IP addresses sit at odd
+        // offsets), and the reloads stalled on store forwarding in the hottest function.
+        let decoded = decode_frame(packet.link, packet.data);
+        let frame = match &decoded {
             Ok(frame) => frame,
             Err(e) => {
                 let (kind, message) = if packet.link.is_supported() {
@@ -333,11 +337,11 @@ impl<C: StreamConsumer> Worker<C> {
                 return;
             }
         };
-        match frame.net {
-            Net::Ip(ip) => self.ip(packet, &frame, &ip, wire_len),
+        match &frame.net {
+            Net::Ip(ip) => self.ip(packet, frame, ip, wire_len),
             Net::Arp(arp) => {
                 self.counters.arp += 1;
-                self.record_l2(packet, &frame, wire_len);
+                self.record_l2(packet, frame, wire_len);
                 if let Some(sender) = arp.sender_ip {
                     self.hosts
                         .add_arp(packet.ts, sender.into(), arp.sender_mac, wire_len);
@@ -345,7 +349,7 @@ impl<C: StreamConsumer> Worker<C> {
             }
             Net::Other(payload) => {
                 self.counters.other_l2 += 1;
-                self.record_l2(packet, &frame, wire_len);
+                self.record_l2(packet, frame, wire_len);
                 if let (Some(src), Some(dst)) = (frame.src_mac, frame.dst_mac) {
                     self.consumer.on_frame(&L2Frame {
                         ts: packet.ts,
