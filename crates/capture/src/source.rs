@@ -14,8 +14,9 @@ use std::sync::Arc;
 
 /// First buffer size: small, so that opening many small captures (or fuzzing) is cheap.
 const INITIAL_BUFFER: usize = 8 << 10;
-/// The buffer doubles while reads keep filling it, up to this size: large reads keep the
-/// per-packet cost of reading low on big captures.
+/// The buffer doubles while reads keep filling it, up to this size: large enough that a read
+/// call costs little per packet, small enough that the bytes it copied are still in the core's
+/// cache when the packets are parsed (2 MiB measured slower with two workers).
 const STEADY_BUFFER: usize = 128 << 10;
 /// Shared buffers kept for reuse once their holders let go; beyond this they are freed.
 const RETIRED_KEPT: usize = 8;
