@@ -300,6 +300,10 @@ impl<C: StreamConsumer> Worker<C> {
         self.counters.flows_udp = self.flows.created[1];
     }
 
+    /// Cold and out of line: anomalies are rare, and keeping the log's code out of
+    /// [`Worker::process`] keeps the packet path's code the same whatever the log does.
+    #[cold]
+    #[inline(never)]
     fn anomaly(&mut self, kind: AnomalyKind, packet: Option<&Packet<'_>>, message: String) {
         self.anomalies
             .push(self.file, kind, position(&self.file_name, packet), message);
