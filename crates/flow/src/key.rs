@@ -69,8 +69,8 @@ impl FlowKey {
 }
 
 /// Which worker owns a conversation: symmetric (both directions agree) because
-/// [`zonewarden_wire::conversation_hash`] orders the endpoints. Ports take part so that a few
-/// busy address pairs still spread over workers; traffic without ports passes 0.
+/// [`zonewarden_wire::conversation_hash`] combines the ends without order. Ports take part so
+/// that a few busy address pairs still spread over workers; traffic without ports passes 0.
 pub fn shard_of(
     src: IpAddr,
     src_port: u16,
