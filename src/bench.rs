@@ -5,7 +5,7 @@ use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use zonewarden_capture::expand_inputs;
+use zonewarden_capture::{expand_inputs, InputList};
 use zonewarden_engine::{ScanOptions, Silent};
 use zonewarden_generator::parse_size;
 
@@ -99,56 +99,20 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let mut results = Vec::new();
     let mut assets = 0usize;
     for &stage in &args.stages {
-        for &threads in &args.threads {
-            let mut best: Option<Measurement> = None;
-            for _ in 0..args.repeat.max(1) {
-                let can_reset = reset_peak_rss();
-                let options = ScanOptions {
-                    threads,
-                    ..ScanOptions::default()
-                };
-                let start = Instant::now();
-                let packets = match stage {
-                    Stage::Flows => {
-                        zonewarden_engine::scan(&inputs, &options, &mut Silent)
-                            .counters
-                            .packets
-                    }
-                    Stage::Map => {
-                        crate::dissect_map(&inputs, &options, &mut Silent)
-                            .0
-                            .counters
-                            .packets
-                    }
-                    Stage::Full => {
-                        let (report, _, inventory) = crate::dissect(&inputs, &options, &mut Silent);
-                        assets = inventory.assets.len();
-                        report.counters.packets
-                    }
-                };
-                let seconds = start.elapsed().as_secs_f64();
-                let m = Measurement {
-                    label: match stage {
-                        Stage::Flows => "zonewarden flows".into(),
-                        Stage::Map => "zonewarden dissectors+map".into(),
-                        Stage::Full => "zonewarden full+inventory".into(),
-                    },
-                    stage,
-                    threads,
-                    seconds,
-                    packets,
-                    peak_rss_kib: if can_reset {
-                        peak_rss_kib("self")
-                    } else {
-                        None
-                    },
-                };
+        // Rounds alternate the worker counts (1, 2, 1, 2, ...) instead of running every
+        // repeat of one count before the next: this machine's speed drifts over tens of
+        // seconds, and a slow stretch that fell on one count's block distorted the ratio.
+        let mut best: Vec<Option<Measurement>> = args.threads.iter().map(|_| None).collect();
+        for _ in 0..args.repeat.max(1) {
+            for (&threads, best) in args.threads.iter().zip(best.iter_mut()) {
+                let (m, inventory_assets) = measure(&inputs, stage, threads);
+                assets = inventory_assets.unwrap_or(assets);
                 if best.as_ref().is_none_or(|b| m.seconds < b.seconds) {
-                    best = Some(m);
+                    *best = Some(m);
                 }
             }
-            results.extend(best);
         }
+        results.extend(best.into_iter().flatten());
     }
     if args.tshark {
         let runs: [(Stage, &[&str]); 3] = [
@@ -235,6 +199,54 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// One timed run of `stage` with `threads` workers; also the inventory's size for the full
+/// stage.
+fn measure(inputs: &InputList, stage: Stage, threads: usize) -> (Measurement, Option<usize>) {
+    let can_reset = reset_peak_rss();
+    let options = ScanOptions {
+        threads,
+        ..ScanOptions::default()
+    };
+    let mut assets = None;
+    let start = Instant::now();
+    let packets = match stage {
+        Stage::Flows => {
+            zonewarden_engine::scan(inputs, &options, &mut Silent)
+                .counters
+                .packets
+        }
+        Stage::Map => {
+            crate::dissect_map(inputs, &options, &mut Silent)
+                .0
+                .counters
+                .packets
+        }
+        Stage::Full => {
+            let (report, _, inventory) = crate::dissect(inputs, &options, &mut Silent);
+            assets = Some(inventory.assets.len());
+            report.counters.packets
+        }
+    };
+    let seconds = start.elapsed().as_secs_f64();
+    let m = Measurement {
+        label: match stage {
+            Stage::Flows => "zonewarden flows".into(),
+            Stage::Map => "zonewarden dissectors+map".into(),
+            Stage::Full => "zonewarden full+inventory".into(),
+        },
+        stage,
+        threads,
+        seconds,
+        packets,
+        peak_rss_kib: if can_reset {
+            peak_rss_kib("self")
+        } else {
+            None
+        },
+    };
+    (m, assets)
 }
 
 /// Runs tshark with `tshark_args` and measures wall time and peak RSS (polled from /proc).
