@@ -47,21 +47,11 @@ fn bench_reports_each_stage_and_worker_count_over_every_packet() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8(out.stdout).unwrap();
-    let thousands = |n: u64| {
-        let digits = n.to_string();
-        let mut grouped = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        grouped
-    };
     assert!(
-        text.lines()
-            .next()
-            .is_some_and(|l| l.contains(&format!("{} packets", thousands(packets)))),
+        text.lines().next().is_some_and(|l| l.contains(&format!(
+            "{} packets",
+            zonewarden_report::thousands(packets)
+        ))),
         "{text}"
     );
     for label in ["zonewarden flows", "zonewarden full+inventory"] {
