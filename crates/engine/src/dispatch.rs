@@ -302,6 +302,9 @@ struct Board {
     pool: Vec<Chunk>,
     /// A worker is reading: one at a time, so chunks are read in sequence order.
     reading: bool,
+    /// Workers waiting on `Shared::changed`: with none, a change wakes nobody and the wake-up
+    /// system call is skipped.
+    waiting: usize,
 }
 
 impl Board {
@@ -382,10 +385,12 @@ impl Shared<'_> {
             if let Some(chunk) = published {
                 return Task::Process(mine, chunk);
             }
+            board.waiting += 1;
             board = self
                 .changed
                 .wait(board)
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
+            board.waiting -= 1;
         }
     }
 
@@ -415,8 +420,16 @@ impl Shared<'_> {
             chunk.reset();
             board.pool.push(chunk);
         }
+        self.wake_waiters(board);
+    }
+
+    /// Releases the board after a change and wakes the workers waiting for one.
+    fn wake_waiters(&self, board: MutexGuard<'_, Board>) {
+        let anyone_waiting = board.waiting > 0;
         drop(board);
-        self.changed.notify_all();
+        if anyone_waiting {
+            self.changed.notify_all();
+        }
     }
 
     /// Marks chunk `seq` processed by worker `shard`.
@@ -427,8 +440,7 @@ impl Shared<'_> {
             *next = seq + 1;
         }
         board.release();
-        drop(board);
-        self.changed.notify_all();
+        self.wake_waiters(board);
     }
 }
 
@@ -468,6 +480,7 @@ where
             total: None,
             pool: Vec::new(),
             reading: false,
+            waiting: 0,
         }),
         changed: Condvar::new(),
         workers: threads,
